@@ -1,0 +1,87 @@
+"""The `codex-kit` command: parse arguments, call the library, print, choose the exit code.
+
+Exit codes: 0 done (nothing left to do), 1 `--check` found work to do (or a report criterion
+failed), 2 something could not be handled safely (a refused file, bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kit.patch.repo import RepoResult, patch_repo
+
+
+def _patch(args: argparse.Namespace) -> int:
+    write = not (args.check or args.diff)
+    try:
+        result = patch_repo(Path(args.repo_dir), write=write)
+    except FileNotFoundError as err:
+        print(f"codex-kit: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_json_report(result, args), indent=2))
+    elif args.diff:
+        sys.stdout.write("".join(f.diff for f in result.changed))
+    else:
+        _print_summary(result, args.check)
+    for refused in result.refused:
+        print(f"codex-kit: refused {refused.error}", file=sys.stderr)
+    if result.refused:
+        return 2
+    return 1 if args.check and result.changed else 0
+
+
+def _json_report(result: RepoResult, args: argparse.Namespace) -> dict:
+    return {
+        "mode": "check" if args.check else "diff" if args.diff else "write",
+        "written": result.written,
+        "files": [f.to_json() for f in result.files],
+        "summary": {
+            "patched": len(result.changed),
+            "unchanged": sum(f.status == "unchanged" for f in result.files),
+            "refused": len(result.refused),
+        },
+    }
+
+
+def _print_summary(result: RepoResult, check: bool) -> None:
+    if not result.files:
+        print("codex-kit: no workflow uses openai/codex-action; nothing to do")
+        return
+    verb = "would patch" if check else "patched"
+    for f in result.files:
+        if f.status == "refused":
+            continue
+        head = verb if f.status == "patched" else "already hardened"
+        print(f"{head}: {f.path}")
+        for job, actions in f.jobs.items():
+            for action in actions:
+                print(f"  [{job}] {action}")
+        for note in f.notes:
+            print(f"  note: {note}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    patch = sub.add_parser("patch", help="harden every workflow job that uses openai/codex-action, in place")
+    patch.add_argument("repo_dir", nargs="?", default=".", help="repository root (default: .)")
+    mode = patch.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file would change")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
+    patch.add_argument("--json", action="store_true", help="print a machine-readable report")
+    patch.set_defaults(func=_patch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""GitHub expression text: unwrap, combine, and write as a YAML scalar that reads back unchanged.
+
+An `if:` is an expression with or without a `${{ }}` wrapper. Combining two conditions must keep
+the first one's status functions (`always()`, `!cancelled()`…) meaningful, which `(old) && (new)`
+does; it must never produce `${{ a }} && ${{ b }}`, which GitHub reads as an always-true string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from kit.patch.yamldoc import UnsafeDocument
+
+_WRAPPED = re.compile(r"^\$\{\{(?P<inner>.*)\}\}$", re.DOTALL)
+_STATUS = re.compile(r"\b(always|success|failure|cancelled)\s*\(\s*\)")
+
+
+def unwrap(value: str) -> str:
+    """The bare expression of an `if:` value; refuses text mixed with `${{ }}` (never a plain expression)."""
+    stripped = value.strip()
+    match = _WRAPPED.match(stripped)
+    if match and "${{" not in match.group("inner") and "}}" not in match.group("inner"):
+        return match.group("inner").strip()
+    if "${{" in stripped:
+        raise UnsafeDocument(
+            f"condition {stripped!r} mixes text with ${{{{ }}}}; GitHub reads it as an always-true "
+            "string, so the kit will not combine it with a guard (fix the condition first)"
+        )
+    return stripped
+
+
+def normalise(value: str) -> str:
+    """Comparable form of a condition: no wrapper, whitespace folded."""
+    return " ".join(unwrap(str(value)).split())
+
+
+def has_status_function(expression: str) -> bool:
+    return bool(_STATUS.search(expression))
+
+
+def combine(old: str, new: str) -> str:
+    """`(old) && (new)`: status functions in `old` keep their effect on the whole condition."""
+    return f"({unwrap(old)}) && ({new})"
+
+
+def contains(condition: str, part: str) -> bool:
+    """True when `part` already appears in `condition` (whitespace-insensitive)."""
+    return " ".join(part.split()) in " ".join(str(condition).split())
+
+
+def yaml_scalar(value: str) -> str:
+    """Text for a one-line YAML scalar that reads back as exactly `value`: plain when safe, else quoted."""
+    if _reads_back(value, value):
+        return value
+    quoted = json.dumps(value, ensure_ascii=False)
+    if not _reads_back(quoted, value):
+        raise UnsafeDocument(f"cannot write {value!r} as a YAML scalar")
+    return quoted
+
+
+def condition_scalar(expression: str) -> str:
+    """An `if:` value for `expression`, wrapped in `${{ }}` only when YAML needs it (a leading `!`)."""
+    text = f"${{{{ {expression} }}}}" if expression.lstrip().startswith("!") else expression
+    return yaml_scalar(text)
+
+
+def _reads_back(text: str, expected: str) -> bool:
+    if "\n" in text:
+        return False
+    try:
+        loaded = YAML(typ="safe", pure=True).load(f"k: {text}\n")
+    except YAMLError:
+        return False
+    return isinstance(loaded, dict) and loaded.get("k") == expected and isinstance(loaded["k"], str)

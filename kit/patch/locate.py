@@ -1,0 +1,170 @@
+"""Find the Codex jobs of a workflow and the facts the hardening needs about each Codex step.
+
+A Codex job is a job with a step `uses: openai/codex-action@<any ref>`. Detection reads the data
+(so quoting and comments do not matter); positions come from the node tree. Anything the planner
+could not edit safely in a Codex job (flow-style steps, anchors, aliases, merge keys) is refused
+here, before any edit is planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
+from kit.vocabulary import CODEX_ACTION
+
+API_KEY_INPUTS = ("openai-api-key", "openai_api_key")
+COMMENT_ACTIONS = (
+    "actions/upload-artifact@",
+    "actions/github-script@",
+    "peter-evans/create-or-update-comment@",
+    "marocchino/sticky-pull-request-comment@",
+    "thollander/actions-comment-pull-request@",
+    "mshick/add-pr-comment@",
+    "mainmatter/continuous-benchmark@",
+)
+COMMENT_COMMANDS = ("gh pr comment", "gh pr review", "gh issue comment")
+
+
+def is_codex_step(step: Any) -> bool:
+    return isinstance(step, dict) and str(step.get("uses", "")).strip().startswith(f"{CODEX_ACTION}@")
+
+
+def is_report_step(step: Any) -> bool:
+    """Artifact uploads and PR comments: what must keep running when Codex fails."""
+    if not isinstance(step, dict):
+        return False
+    uses = str(step.get("uses", "")).strip()
+    if uses.startswith(COMMENT_ACTIONS):
+        return True
+    run = step.get("run")
+    return isinstance(run, str) and any(command in run for command in COMMENT_COMMANDS)
+
+
+@dataclass
+class CodexStep:
+    """One `uses: openai/codex-action` step and what the hardening needs to know about it."""
+
+    index: int
+    node: MappingNode
+    data: dict[str, Any]
+    step_id: str
+    needs_id: bool
+    key_expr: str | None
+    custom_endpoint: bool
+    home_expr: str
+    fresh_home: bool
+    output_file: str | None
+    json_output: bool
+
+
+@dataclass
+class CodexJob:
+    job_id: str
+    node: MappingNode
+    data: dict[str, Any]
+    steps_node: SequenceNode
+    codex_steps: list[CodexStep] = field(default_factory=list)
+
+    @property
+    def steps(self) -> list[Any]:
+        return self.data["steps"]
+
+
+def codex_jobs(doc: Document) -> list[CodexJob]:
+    """Every Codex job of the workflow, with positions checked to be safe to edit."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise UnsafeDocument("the file is not a workflow (its top level is not a mapping)")
+    jobs = data.get("jobs")
+    if jobs is None:
+        return []
+    if not isinstance(jobs, dict):
+        raise UnsafeDocument("`jobs:` is not a mapping")
+    jobs_node = Document.get(doc.root, "jobs")
+    workflow_env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    found = []
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict) or not any(is_codex_step(s) for s in job.get("steps") or []):
+            continue
+        node = Document.get(jobs_node, str(job_id))
+        found.append(_codex_job(doc, str(job_id), node, job, workflow_env))
+    return found
+
+
+def _codex_job(doc: Document, job_id: str, node: Any, job: dict, workflow_env: dict) -> CodexJob:
+    where = f"job `{job_id}`"
+    if not isinstance(node, MappingNode) or node.flow_style:
+        raise UnsafeDocument(f"{where} is written in flow style; the kit only edits block-style jobs")
+    steps_node = Document.get(node, "steps")
+    if not isinstance(steps_node, SequenceNode) or steps_node.flow_style:
+        raise UnsafeDocument(f"{where} has flow-style `steps: [...]`; rewrite it in block style first")
+    if has_anchor(node):
+        raise UnsafeDocument(
+            f"{where} uses YAML anchors, aliases or merge keys; an edit there would also change every "
+            "place that shares the node, so the kit refuses"
+        )
+    for item in steps_node.value:
+        if not isinstance(item, MappingNode) or item.flow_style:
+            line = item.start_mark.line + 1
+            raise UnsafeDocument(f"{where}: the step at line {line} is not a block mapping; rewrite it in block style")
+    result = CodexJob(job_id, node, job, steps_node)
+    job_env = job.get("env") if isinstance(job.get("env"), dict) else {}
+    inherited_home = "CODEX_HOME" in job_env or "CODEX_HOME" in workflow_env
+    indexes = [i for i, step in enumerate(job["steps"]) if is_codex_step(step)]
+    taken = {str(s.get("id")) for s in job["steps"] if isinstance(s, dict) and s.get("id") is not None}
+    for index in indexes:
+        step = job["steps"][index]
+        step_id, needs_id = _step_id(step, taken)
+        result.codex_steps.append(
+            _codex_step(index, steps_node.value[index], step, step_id, needs_id, len(indexes) > 1, inherited_home)
+        )
+    return result
+
+
+def _step_id(step: dict, taken: set[str]) -> tuple[str, bool]:
+    if step.get("id") is not None:
+        return str(step["id"]), False
+    candidate, n = "codex", 1
+    while candidate in taken:
+        n += 1
+        candidate = f"codex-{n}"
+    taken.add(candidate)
+    return candidate, True
+
+
+def _codex_step(
+    index: int, node: MappingNode, step: dict, step_id: str, needs_id: bool, several: bool, inherited_home: bool
+) -> CodexStep:
+    with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+    env = step.get("env") if isinstance(step.get("env"), dict) else {}
+    key_expr = next((str(with_[k]) for k in API_KEY_INPUTS if with_.get(k)), None)
+    if key_expr is None and env.get("OPENAI_API_KEY"):
+        key_expr = str(env["OPENAI_API_KEY"])
+    if with_.get("codex-home"):
+        home, fresh = str(with_["codex-home"]), False
+    elif env.get("CODEX_HOME"):
+        home, fresh = str(env["CODEX_HOME"]), False
+    elif inherited_home:
+        home, fresh = "${{ env.CODEX_HOME }}", False
+    else:
+        home, fresh = "${{ runner.temp }}/codex-home" + (f"-{step_id}" if several else ""), True
+    output = str(with_["output-file"]).strip() if with_.get("output-file") else None
+    schema = bool(with_.get("output-schema") or with_.get("output-schema-file"))
+    json_output = bool(output and output.lower().endswith(".json")) or (schema and output is not None)
+    return CodexStep(
+        index=index,
+        node=node,
+        data=step,
+        step_id=step_id,
+        needs_id=needs_id,
+        key_expr=key_expr,
+        custom_endpoint=bool(with_.get("responses-api-endpoint")),
+        home_expr=home,
+        fresh_home=fresh,
+        output_file=output,
+        json_output=json_output,
+    )

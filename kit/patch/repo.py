@@ -1,0 +1,106 @@
+"""Patch a repository: every workflow that uses codex-action, each judged and written on its own.
+
+A refused file is left byte-for-byte as it was and reported with its reason; the other files are
+still patched. Nothing is written in check or diff mode, and a write is atomic per file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from kit.patch.workflow import patch_workflow
+from kit.patch.yamldoc import UnsafeDocument
+from kit.textfile import TextFile, TextFormatError, write_atomic
+from kit.vocabulary import CODEX_ACTION
+
+Status = Literal["patched", "unchanged", "refused"]
+
+
+@dataclass
+class FileResult:
+    """What happened (or would happen) to one file."""
+
+    path: str
+    status: Status
+    kind: str = "workflow"
+    jobs: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    diff: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "status": self.status,
+            "jobs": self.jobs,
+            "notes": self.notes,
+            "error": self.error,
+        }
+
+
+@dataclass
+class RepoResult:
+    files: list[FileResult]
+    written: bool
+
+    @property
+    def changed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "patched"]
+
+    @property
+    def refused(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "refused"]
+
+
+def workflow_files(root: Path) -> list[Path]:
+    folder = root / ".github" / "workflows"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yml", ".yaml"))
+
+
+def patch_file(path: Path, root: Path, write: bool) -> FileResult | None:
+    """Harden one workflow file; None when it does not mention codex-action at all."""
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    if CODEX_ACTION.encode() not in raw:
+        return None
+    try:
+        original = TextFile.parse(raw, rel)
+        result = patch_workflow(original.text, rel)
+    except (UnsafeDocument, TextFormatError) as err:
+        return FileResult(rel, "refused", error=str(err))
+    if not result.codex_jobs:
+        return None
+    jobs = {plan.job_id: plan.actions for plan in result.jobs}
+    notes = [f"job `{plan.job_id}`: {note}" for plan in result.jobs for note in plan.notes]
+    if not result.changed:
+        return FileResult(rel, "unchanged", jobs=jobs, notes=notes)
+    diff = "".join(
+        difflib.unified_diff(
+            original.text.splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            fromfile=f"a/{rel}",
+            tofile=f"b/{rel}",
+        )
+    )
+    if write:
+        write_atomic(path, original.with_text(result.text).encode())
+    return FileResult(rel, "patched", jobs=jobs, notes=notes, diff=diff)
+
+
+def patch_repo(root: Path, write: bool = True) -> RepoResult:
+    """Harden every Codex workflow under `root`; refusals are reported, never fatal to the others."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: not a directory")
+    files: list[FileResult] = []
+    for path in workflow_files(root):
+        result = patch_file(path, root, write)
+        if result is not None:
+            files.append(result)
+    return RepoResult(files, write)

@@ -1,0 +1,168 @@
+"""The shell programs inside the steps the kit adds.
+
+They are bash, run by the runner with every `${{ }}` value passed through `env:` (never spliced
+into the script, so no template injection and nothing for zizmor to flag). Their messages start
+with the vocabulary's prefix and carry `step=` and `reason=` fields, which is what the report reads
+back from job logs. The preflight never prints the key: it reaches curl through a config on stdin.
+"""
+
+from __future__ import annotations
+
+from kit.vocabulary import (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_CHECK_KEY,
+    ENV_HOME,
+    ENV_STEP,
+    MESSAGE_PREFIX,
+    OUTPUT_MISSING,
+    PREFLIGHT_FAILED,
+    QUOTA_CODES,
+)
+
+
+def _fill(template: str) -> str:
+    replacements = {
+        "@PREFIX@": MESSAGE_PREFIX,
+        "@FAILED@": PREFLIGHT_FAILED,
+        "@MISSING@": OUTPUT_MISSING,
+        "@STEP@": ENV_STEP,
+        "@HOME@": ENV_HOME,
+        "@KEY@": ENV_API_KEY,
+        "@BASE@": ENV_BASE_URL,
+        "@CHECK@": ENV_CHECK_KEY,
+        "@QUOTA@": "|".join(QUOTA_CODES),
+    }
+    for token, value in replacements.items():
+        template = template.replace(token, value)
+    return template
+
+
+PREPARE = _fill(r"""# codex-kit: a clean Codex home for this step. codex-action keys its server-info file by run id
+# only, so a rerun or an earlier Codex step would otherwise leave a stale, root-owned file here.
+set -eu
+home="$@HOME@"
+case "$home" in \~) home="$HOME" ;; \~/*) home="$HOME/${home#\~/}" ;; esac
+if [ "${CODEX_KIT_FRESH:-true}" = "true" ]; then
+  rm -rf -- "$home" 2>/dev/null || sudo -n rm -rf -- "$home"
+else
+  stale="$home/${GITHUB_RUN_ID:-unknown}.json"
+  rm -f -- "$stale" 2>/dev/null || sudo -n rm -f -- "$stale"
+fi
+mkdir -p -- "$home"
+if [ ! -w "$home" ]; then
+  echo "::error title=Prepare Codex home::@PREFIX@ Codex home $home is not writable"
+  exit 1
+fi
+echo "@PREFIX@ Codex home ready at $home"
+""")
+
+PREFLIGHT = _fill(r"""# codex-kit preflight: is the OpenAI key there, and does OpenAI accept it? Fails fast and says which.
+set -u
+step="${@STEP@:-codex}"
+fail() {
+  echo "reason=$1" >> "${GITHUB_OUTPUT:-/dev/null}"
+  echo "::error title=Codex preflight::@PREFIX@ @FAILED@ step=$step reason=$1 $2"
+  exit 1
+}
+if [ -z "${@KEY@:-}" ]; then
+  fail missing-key "- the OpenAI API key is empty: the secret is not set, or GitHub withheld it (fork PR, Dependabot). Codex is skipped."
+fi
+case "$@KEY@" in
+  *[!A-Za-z0-9_-]*) fail invalid-key "- the key holds characters an OpenAI key never has (a pasted space or newline?). Codex is skipped." ;;
+esac
+if [ "${@CHECK@:-true}" != "true" ]; then
+  echo "reason=ok" >> "${GITHUB_OUTPUT:-/dev/null}"
+  echo "@PREFIX@ preflight ok step=$step - key present; not checked with OpenAI because this step uses its own responses-api-endpoint"
+  exit 0
+fi
+base="${@BASE@:-https://api.openai.com}"
+body="$(mktemp)"
+status="$(printf 'header = "Authorization: Bearer %s"\n' "$@KEY@" |
+  curl --silent --config - --output "$body" --write-out '%{http_code}' \
+    --connect-timeout 10 --max-time 30 "${base%/}/v1/models" 2>/dev/null)" || true
+field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$body" | head -n 1; }
+code="$(field code)"
+kind="$(field type)"
+rm -f -- "$body"
+status="${status:-000}"
+detail="status=$status code=${code:-none}"
+case "$status" in
+  200)
+    echo "reason=ok" >> "${GITHUB_OUTPUT:-/dev/null}"
+    echo "@PREFIX@ preflight ok step=$step - OpenAI accepted the key (HTTP 200)."
+    echo "@PREFIX@ note: GET /v1/models spends no credit, so a key with no quota still passes here; a quota failure shows in the Codex step."
+    exit 0 ;;
+  401)
+    if [ "$code" = "invalid_api_key" ]; then
+      fail invalid-key "$detail - OpenAI says the key is invalid: replace the secret."
+    fi
+    fail key-rejected "$detail - OpenAI did not accept the key (revoked, wrong organisation, or missing scopes)." ;;
+  429)
+    case "$code" in
+      @QUOTA@) fail no-quota "$detail - the key has no quota or credit left: check billing and limits." ;;
+    esac
+    if [ "$kind" = "insufficient_quota" ]; then
+      fail no-quota "$detail - the key has no quota or credit left: check billing and limits."
+    fi
+    fail rate-limited "$detail - OpenAI is rate-limiting this key; Codex is skipped for this run." ;;
+  000)
+    fail other "$detail - no answer from ${base%/} (network, DNS or proxy)." ;;
+  *)
+    fail other "$detail - OpenAI answered unexpectedly." ;;
+esac
+""")
+
+CONTRACT = _fill(r"""# codex-kit output contract: say plainly why Codex left no usable output, and leave a
+# deterministic placeholder so later steps and jobs always find well-formed output.
+set -u
+step="${@STEP@:-codex}"
+file="${CODEX_KIT_OUTPUT_FILE:-}"
+json_ok() {
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$1" 2>/dev/null
+  elif command -v jq >/dev/null 2>&1; then
+    jq empty "$1" >/dev/null 2>&1
+  fi
+}
+reason=""
+preflight="${CODEX_KIT_PREFLIGHT_REASON:-}"
+if [ -n "$preflight" ] && [ "$preflight" != "ok" ]; then
+  reason="preflight-$preflight"
+elif [ "${CODEX_KIT_OUTCOME:-}" = "failure" ]; then
+  reason="codex-failed"
+elif [ "${CODEX_KIT_OUTCOME:-}" = "success" ]; then
+  if [ -n "$file" ]; then
+    if [ ! -e "$file" ]; then
+      reason="output-missing"
+    elif [ ! -s "$file" ]; then
+      reason="output-empty"
+    elif [ "${CODEX_KIT_OUTPUT_JSON:-false}" = "true" ] && ! json_ok "$file"; then
+      reason="output-invalid-json"
+    fi
+  elif [ "${CODEX_KIT_HAS_MESSAGE:-false}" != "true" ]; then
+    reason="output-empty"
+  fi
+fi
+if [ -z "$reason" ]; then
+  echo "@PREFIX@ output ok step=$step"
+  exit 0
+fi
+echo "::warning title=Codex output contract::@PREFIX@ @MISSING@ step=$step reason=$reason"
+if [ -n "$file" ]; then
+  mkdir -p -- "$(dirname -- "$file")"
+  if [ "$reason" = "output-invalid-json" ]; then
+    mv -f -- "$file" "$file.invalid"
+    echo "@PREFIX@ kept the unparseable output as $file.invalid"
+  fi
+  if [ "${CODEX_KIT_OUTPUT_JSON:-false}" = "true" ]; then
+    printf '{"codex_kit_placeholder": true, "step": "%s", "reason": "%s"}\n' "$step" "$reason" > "$file"
+  else
+    printf '@PREFIX@ no Codex output (step=%s reason=%s)\n' "$step" "$reason" > "$file"
+  fi
+  echo "@PREFIX@ wrote a placeholder to $file"
+fi
+echo "@PREFIX@ contents of the Codex home (${@HOME@:-unset}):"
+ls -la -- "${@HOME@:-/nonexistent}" 2>&1 || true
+exit 0
+""")

@@ -1,0 +1,75 @@
+"""The words the patch writes into workflows and the report reads back out of CI history.
+
+The step names, the step-id prefixes and the warning format live here and only here: the patch
+imports them to write steps, the history fetch and the classifier import them to recognise those
+steps and their log lines. Changing a value here changes both sides at once; never spell these
+strings anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+PREPARE_STEP_NAME: Final = "Prepare Codex home"
+PREFLIGHT_STEP_NAME: Final = "Codex preflight"
+CONTRACT_STEP_NAME: Final = "Codex output contract"
+KIT_STEP_NAMES: Final = (PREPARE_STEP_NAME, PREFLIGHT_STEP_NAME, CONTRACT_STEP_NAME)
+
+PREFLIGHT_ID: Final = "codex-preflight"
+CODEX_ACTION: Final = "openai/codex-action"
+
+# Environment variables the kit's own steps read. CODEX_KIT_STEP ties a kit step to the Codex
+# step it serves, which is how a second run of the patch recognises work it already did.
+ENV_STEP: Final = "CODEX_KIT_STEP"
+ENV_HOME: Final = "CODEX_KIT_HOME"
+ENV_API_KEY: Final = "CODEX_KIT_API_KEY"
+ENV_BASE_URL: Final = "CODEX_KIT_OPENAI_BASE_URL"
+ENV_CHECK_KEY: Final = "CODEX_KIT_CHECK_KEY"
+
+# Every line the kit's steps print for the report starts with this prefix.
+MESSAGE_PREFIX: Final = "codex-kit:"
+PREFLIGHT_FAILED: Final = "preflight failed"
+OUTPUT_MISSING: Final = "codex output missing"
+
+# Reasons a preflight reports (also the value of its `reason` step output).
+PREFLIGHT_REASONS: Final = {
+    "ok": "the key was accepted by GET /v1/models",
+    "missing-key": "the OpenAI API key is empty (secret unset, or withheld from a fork PR or Dependabot run)",
+    "invalid-key": "OpenAI rejected the key as invalid (401 invalid_api_key)",
+    "key-rejected": "OpenAI did not accept the key (401 without invalid_api_key)",
+    "no-quota": "the key's organisation or project has no quota or credit left (429 insufficient_quota)",
+    "rate-limited": "OpenAI rate-limited the key (429 rate_limit_exceeded)",
+    "other": "OpenAI answered something else (see status and code)",
+}
+
+# Reasons the output contract reports. A failed preflight is reported as `preflight-<reason>`.
+CONTRACT_REASONS: Final = {
+    "codex-failed": "the Codex step failed after a successful preflight",
+    "output-missing": "Codex succeeded but wrote no output file",
+    "output-empty": "Codex succeeded but its output was empty",
+    "output-invalid-json": "the JSON output file does not parse",
+}
+
+QUOTA_CODES: Final = (
+    "insufficient_quota",
+    "credit_balance_exhausted",
+    "organization_spend_limit_exceeded",
+    "project_spend_limit_exceeded",
+    "organization_usage_limit_exceeded",
+)
+
+KIT_LINE = re.compile(
+    r"codex-kit: (?P<event>preflight failed|codex output missing) "
+    r"step=(?P<step>\S+) reason=(?P<reason>[A-Za-z0-9_-]+)"
+)
+
+
+def preflight_line(step: str, reason: str) -> str:
+    """The machine-readable start of a preflight failure message (the shell writes the same)."""
+    return f"{MESSAGE_PREFIX} {PREFLIGHT_FAILED} step={step} reason={reason}"
+
+
+def contract_line(step: str, reason: str) -> str:
+    """The machine-readable output-contract warning (the shell writes the same)."""
+    return f"{MESSAGE_PREFIX} {OUTPUT_MISSING} step={step} reason={reason}"
