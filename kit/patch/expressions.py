@@ -52,12 +52,15 @@ def contains(condition: str, part: str) -> bool:
     return " ".join(part.split()) in " ".join(str(condition).split())
 
 
-def yaml_scalar(value: str) -> str:
-    """Text for a one-line YAML scalar that reads back as exactly `value`: plain when safe, else quoted."""
-    if _reads_back(value, value):
+def yaml_scalar(value: str, flow: bool = False) -> str:
+    """Text for a one-line YAML scalar that reads back as exactly `value`: plain when safe, else quoted.
+
+    `flow` asks for a scalar that is also safe inside `{…}`, where `{`, `}` and `,` end a plain scalar.
+    """
+    if _reads_back(value, value, flow):
         return value
     quoted = json.dumps(value, ensure_ascii=False)
-    if not _reads_back(quoted, value):
+    if not _reads_back(quoted, value, flow):
         raise UnsafeDocument(f"cannot write {value!r} as a YAML scalar")
     return quoted
 
@@ -68,11 +71,11 @@ def condition_scalar(expression: str) -> str:
     return yaml_scalar(text)
 
 
-def _reads_back(text: str, expected: str) -> bool:
+def _reads_back(text: str, expected: str, flow: bool = False) -> bool:
     if "\n" in text:
         return False
     try:
-        loaded = YAML(typ="safe", pure=True).load(f"k: {text}\n")
+        loaded = YAML(typ="safe", pure=True).load(f"{{k: {text}}}\n" if flow else f"k: {text}\n")
     except YAMLError:
         return False
     return isinstance(loaded, dict) and loaded.get("k") == expected and isinstance(loaded["k"], str)

@@ -18,6 +18,7 @@ from kit.patch import expressions as ex
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step
 from kit.patch.render import Layout, Literal, Raw, Value, render_keys, render_step, step_data
 from kit.patch.scripts import CONTRACT, PREFLIGHT, PREPARE
+from kit.patch.splice import Edit, replace_scalar_body
 from kit.patch.yamldoc import Document, UnsafeDocument
 from kit.vocabulary import (
     CONTRACT_STEP_NAME,
@@ -51,14 +52,6 @@ class Expr:
 
     def __hash__(self) -> int:
         return hash(ex.normalise(self.expression))
-
-
-@dataclass
-class Edit:
-    start: int
-    end: int
-    text: str
-    order: int = 0
 
 
 @dataclass
@@ -115,7 +108,7 @@ class JobPlanner:
         expect = self.plan.step(codex.index)
         label = f"step `{codex.step_id}`"
         preflight_id = self.preflight(codex, preflights)
-        if not self._has_kit_step(PREPARE_STEP_NAME, codex.step_id):
+        if not self.refresh(self._kit_step(PREPARE_STEP_NAME, codex.step_id), PREPARE):
             self.insert_before(codex.index, self.prepare_fields(codex))
             self.plan.actions.append(f"{PREPARE_STEP_NAME} before {label} ({codex.home_expr})")
         new_keys: list[tuple[str, Value]] = []
@@ -138,7 +131,7 @@ class JobPlanner:
             self.add_env(codex, new_keys, expect)
         if new_keys:
             self.add_keys(codex.node, new_keys, anchor="uses")
-        if not self._has_kit_step(CONTRACT_STEP_NAME, codex.step_id):
+        if not self.refresh(self._kit_step(CONTRACT_STEP_NAME, codex.step_id), CONTRACT):
             self.insert_after(codex.index, self.contract_fields(codex, preflight_id))
             self.plan.actions.append(f"{CONTRACT_STEP_NAME} after {label}")
 
@@ -152,7 +145,10 @@ class JobPlanner:
             return preflights[codex.key_expr]
         preflight_id = PREFLIGHT_ID if not preflights else f"{PREFLIGHT_ID}-{codex.step_id}"
         preflights[codex.key_expr] = preflight_id
-        if not any(isinstance(s, dict) and s.get("id") == preflight_id for s in self.job.steps):
+        existing = next(
+            (i for i, s in enumerate(self.job.steps) if isinstance(s, dict) and s.get("id") == preflight_id), None
+        )
+        if not self.refresh(existing, PREFLIGHT):
             self.insert_before(codex.index, self.preflight_fields(codex, preflight_id))
             self.plan.actions.append(f"{PREFLIGHT_STEP_NAME} `{preflight_id}` before step `{codex.step_id}`")
         return preflight_id
@@ -259,13 +255,33 @@ class JobPlanner:
         ]
 
     # --- splicing helpers --------------------------------------------------------------------
-    def _has_kit_step(self, name: str, step_id: str) -> bool:
-        for step in self.job.steps:
+    def _kit_step(self, name: str, step_id: str) -> int | None:
+        """Index of the kit step `name` that serves Codex step `step_id`, if the kit added it before."""
+        for index, step in enumerate(self.job.steps):
             if isinstance(step, dict) and step.get("name") == name:
                 env = step.get("env") if isinstance(step.get("env"), dict) else {}
                 if str(env.get(ENV_STEP)) == step_id:
-                    return True
-        return False
+                    return index
+        return None
+
+    def refresh(self, index: int | None, script: str) -> bool:
+        """True when the kit's step exists; its script is brought up to date if an older kit wrote it."""
+        if index is None:
+            return False
+        step = self.job.steps[index]
+        if str(step.get("run", "")).rstrip("\n") == script.rstrip("\n"):
+            return True
+        node = self.job.steps_node.value[index]
+        run = Document.get(node, "run")
+        if not isinstance(run, ScalarNode):
+            raise UnsafeDocument(f"job `{self.job.job_id}`: the kit step `{step.get('name')}` has no `run:` script")
+        self._counter[0] += 1
+        self.edits.append(
+            replace_scalar_body(self.doc, run, node.start_mark.column, self._indent, script, self._counter[0])
+        )
+        self.plan.step(index).set["run"] = script
+        self.plan.actions.append(f"refreshed the script of `{step.get('name')}` to this kit version")
+        return True
 
     def _layout(self, index: int) -> Layout:
         item = self.job.steps_node.value[index]
@@ -350,7 +366,7 @@ class JobPlanner:
         close = env_node.end_mark.index - 1
         if self.doc.text[close] != "}":
             raise UnsafeDocument(f"line {env_node.start_mark.line + 1}: unexpected flow mapping end")
-        entry = f"CODEX_HOME: {ex.yaml_scalar(home)}"
+        entry = f"CODEX_HOME: {ex.yaml_scalar(home, flow=True)}"
         inner = self.doc.text[env_node.start_mark.index + 1 : close]
         text = f" {entry}" if not inner.strip() else f", {entry}"
         text = text + " " if not inner.strip() else text

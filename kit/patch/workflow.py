@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kit.patch.locate import codex_jobs
-from kit.patch.plan import Edit, JobPlan, JobPlanner
-from kit.patch.splice import splice
+from kit.patch.plan import JobPlan, JobPlanner
+from kit.patch.splice import Edit, splice
 from kit.patch.verify import expected_data, first_difference
 from kit.patch.yamldoc import Document, UnsafeDocument
 
@@ -41,7 +41,10 @@ def plan_workflow(doc: Document) -> tuple[list[JobPlan], list[Edit], list[str]]:
 def patch_workflow(text: str, where: str = "<workflow>") -> WorkflowPatch:
     """Harden every Codex job in `text`; raises UnsafeDocument when it cannot do so safely."""
     doc = Document.parse(text, where)
-    plans, edits, names = plan_workflow(doc)
+    try:
+        plans, edits, names = plan_workflow(doc)
+    except UnsafeDocument as err:
+        raise UnsafeDocument(f"{where}: {err}") from err
     if not edits:
         return WorkflowPatch(text, False, names, plans)
     try:
