@@ -40,6 +40,13 @@ def _json_report(result: RepoResult, args: argparse.Namespace) -> dict:
         "mode": "check" if args.check else "diff" if args.diff else "write",
         "written": result.written,
         "files": [f.to_json() for f in result.files],
+        "db_test": None
+        if result.db_test is None
+        else {
+            "status": result.db_test.status,
+            "message": result.db_test.message,
+            "candidates": [c.describe() for c in result.db_test.candidates],
+        },
         "summary": {
             "patched": len(result.changed),
             "unchanged": sum(f.status == "unchanged" for f in result.files),
@@ -49,12 +56,11 @@ def _json_report(result: RepoResult, args: argparse.Namespace) -> dict:
 
 
 def _print_summary(result: RepoResult, check: bool) -> None:
-    if not result.files:
-        print("codex-kit: no workflow uses openai/codex-action; nothing to do")
-        return
+    if not any(f.kind == "workflow" for f in result.files):
+        print("codex-kit: no workflow uses openai/codex-action")
     verb = "would patch" if check else "patched"
     for f in result.files:
-        if f.status == "refused":
+        if f.status == "refused" or f.kind != "workflow":
             continue
         head = verb if f.status == "patched" else "already hardened"
         print(f"{head}: {f.path}")
@@ -63,6 +69,9 @@ def _print_summary(result: RepoResult, check: bool) -> None:
                 print(f"  [{job}] {action}")
         for note in f.notes:
             print(f"  note: {note}")
+    if result.db_test is not None and result.db_test.status != "error":
+        head = verb if result.db_test.status == "patched" else "DB policy test"
+        print(f"{head}: {result.db_test.message}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ anything is written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from kit.vocabulary import (
     ENV_CHECK_KEY,
     ENV_HOME,
     ENV_STEP,
+    KIT_STEP_NAMES,
     PREFLIGHT_ID,
     PREFLIGHT_STEP_NAME,
     PREPARE_STEP_NAME,
@@ -94,6 +96,7 @@ class JobPlanner:
         for codex in self.job.codex_steps:
             self.codex_step(codex, preflights)
         self.keep_reports_running()
+        self.soften_output_checks()
         return self.plan, self.edits
 
     def fork_guard(self) -> None:
@@ -198,6 +201,34 @@ class JobPlanner:
             self.plan.step(index).set["if"] = Expr(new)
             label = step.get("name") or step.get("uses") or f"step {index + 1}"
             self.plan.actions.append(f"`{label}` keeps running with always()")
+
+    def soften_output_checks(self) -> None:
+        """Steps that `exit 1` when a Codex output file is missing become warnings: Codex is advisory."""
+        for codex in self.job.codex_steps:
+            if not codex.output_file:
+                continue
+            for index in range(codex.index + 1, len(self.job.steps)):
+                step = self.job.steps[index]
+                run = step.get("run") if isinstance(step, dict) else None
+                if not isinstance(run, str) or step.get("name") in KIT_STEP_NAMES:
+                    continue
+                softened = soften_script(run, codex.output_file)
+                if softened == run:
+                    continue
+                node = self.job.steps_node.value[index]
+                self._counter[0] += 1
+                edit = replace_scalar_body(
+                    self.doc,
+                    Document.get(node, "run"),
+                    node.start_mark.column,
+                    self._indent,
+                    softened,
+                    self._counter[0],
+                )
+                self.edits.append(edit)
+                self.plan.step(index).set["run"] = softened
+                label = step.get("name") or f"step {index + 1}"
+                self.plan.actions.append(f"`{label}` warns instead of failing when Codex output is missing")
 
     # --- the kit's steps -----------------------------------------------------------------------
     def prepare_fields(self, codex: CodexStep) -> list[tuple[str, Value]]:
@@ -375,6 +406,29 @@ class JobPlanner:
             stripped_end -= 1
         self._counter[0] += 1
         self.edits.append(Edit(stripped_end, stripped_end, text, self._counter[0]))
+
+
+_EXIT_1 = re.compile(r"\bexit\s+1\b")
+
+
+def soften_script(script: str, output_file: str) -> str:
+    """`exit 1` → `exit 0` and `::error` → `::warning` where the script tests the Codex output file."""
+    names = {output_file, output_file.split("/")[-1]}
+    lines = script.split("\n")
+    depth = 0
+    for number, line in enumerate(lines):
+        mentions = any(name and name in line for name in names)
+        stripped = line.strip()
+        if depth == 0 and mentions and re.match(r"(if|elif)\b", stripped):
+            depth = 1
+        elif depth and re.match(r"if\b", stripped):
+            depth += 1
+        if depth or (mentions and "||" in line):
+            line = _EXIT_1.sub("exit 0", line).replace("::error", "::warning")
+        if depth and re.match(r"fi\b", stripped):
+            depth -= 1
+        lines[number] = line
+    return "\n".join(lines)
 
 
 def _text(value: Any) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kit.patch.dbtest import DbTestOutcome, plan_db_tests
 from kit.patch.workflow import patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
 from kit.textfile import TextFile, TextFormatError, write_atomic
@@ -46,6 +47,7 @@ class FileResult:
 class RepoResult:
     files: list[FileResult]
     written: bool
+    db_test: DbTestOutcome | None = None
 
     @property
     def changed(self) -> list[FileResult]:
@@ -80,17 +82,27 @@ def patch_file(path: Path, root: Path, write: bool) -> FileResult | None:
     notes = [f"job `{plan.job_id}`: {note}" for plan in result.jobs for note in plan.notes]
     if not result.changed:
         return FileResult(rel, "unchanged", jobs=jobs, notes=notes)
-    diff = "".join(
-        difflib.unified_diff(
-            original.text.splitlines(keepends=True),
-            result.text.splitlines(keepends=True),
-            fromfile=f"a/{rel}",
-            tofile=f"b/{rel}",
-        )
-    )
     if write:
         write_atomic(path, original.with_text(result.text).encode())
-    return FileResult(rel, "patched", jobs=jobs, notes=notes, diff=diff)
+    return FileResult(rel, "patched", jobs=jobs, notes=notes, diff=unified_diff(rel, original.text, result.text))
+
+
+def unified_diff(rel: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{rel}", tofile=f"b/{rel}"
+    )
+    return "".join(lines)
+
+
+def patch_db_test_files(root: Path, write: bool) -> tuple[DbTestOutcome, list[FileResult]]:
+    """The DB policy test: at most one ACTIVE row. Ambiguity or absence is a message, not an error."""
+    outcome = plan_db_tests(root)
+    files = []
+    for rel, (source, new) in outcome.changed.items():
+        if write:
+            write_atomic(root / rel, source.with_text(new).encode())
+        files.append(FileResult(rel, "patched", kind="db-test", diff=unified_diff(rel, source.text, new)))
+    return outcome, files
 
 
 def patch_repo(root: Path, write: bool = True) -> RepoResult:
@@ -103,4 +115,7 @@ def patch_repo(root: Path, write: bool = True) -> RepoResult:
         result = patch_file(path, root, write)
         if result is not None:
             files.append(result)
-    return RepoResult(files, write)
+    outcome, db_files = patch_db_test_files(root, write)
+    if outcome.status == "error":
+        files.append(FileResult("pyproject.toml", "refused", kind="db-test", error=outcome.message))
+    return RepoResult(files + db_files, write, outcome)

@@ -1,0 +1,1 @@
+INSERT INTO policies (name, status) VALUES ('default', 'ACTIVE'), ('legacy', 'INACTIVE');
