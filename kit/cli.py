@@ -74,6 +74,12 @@ def _print_summary(result: RepoResult, check: bool) -> None:
         print(f"{head}: {result.db_test.message}")
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from kit.history.command import run_fetch
+
+    return run_fetch(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     patch.add_argument("--json", action="store_true", help="print a machine-readable report")
     patch.set_defaults(func=_patch)
+
+    fetch = sub.add_parser("fetch", help="pull a repository's Actions history into the local cache")
+    fetch.add_argument("--repo", required=True, help="OWNER/REPO")
+    fetch.add_argument("--workflow", default="invariants.yml", help="workflow file name (default: invariants.yml)")
+    fetch.add_argument("--since", help="only runs created on or after this date (YYYY-MM-DD)")
+    fetch.add_argument("--until", help="only runs created on or before this date (YYYY-MM-DD)")
+    fetch.add_argument("--cache", help="cache root (default: the user cache dir)")
+    fetch.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL (Enterprise, tests)")
+    fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
+    fetch.set_defaults(func=_fetch)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""GitHub Actions history: the client (ghapi), the fetch plan, and the local Parquet cache."""

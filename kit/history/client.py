@@ -1,0 +1,293 @@
+"""The one seam to GitHub: ghapi's synchronous client, plus what ghapi leaves to its callers.
+
+ghapi 2.x sends the requests; this module adds conditional requests (an ETag store, a 304 is a
+cache hit), pagination by the `Link` header (ghapi's `paged` never stops on wrapped listings),
+rate-limit handling (wait for `retry-after` or the reset, or stop with a resumable message),
+bounded retries with backoff on 5xx, timeouts and broken bodies, and messages that say exactly
+what is wrong on 401/403/404. The token is read from the environment by the caller and is never
+put in a message.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx2
+from fastcore.xtras import obj2dict
+from fasttransport.errors import APIError
+from ghapi.all import GhApi
+from ghapi.page import parse_link_hdr
+
+RETRYABLE = (500, 502, 503, 504)
+
+
+class GitHubError(RuntimeError):
+    """A request that cannot succeed as asked; the message says what to do."""
+
+
+class RateLimited(GitHubError):
+    """The primary rate limit is spent and the reset is further away than we may wait."""
+
+
+@dataclass
+class Reply:
+    status: int
+    data: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Page:
+    """One page of a listing: its items, or only their ids when GitHub said 304 (unchanged)."""
+
+    number: int
+    not_modified: bool
+    ids: list[int]
+    items: list[dict[str, Any]]
+
+
+@dataclass
+class RequestStats:
+    sent: int = 0
+    not_modified: int = 0
+    retried: int = 0
+    waited: float = 0.0
+    remaining: int | None = None
+    reset: int | None = None
+
+
+@dataclass
+class GitHubClient:
+    """Requests against one repository, with ETags, retries and rate-limit care."""
+
+    repo: str
+    api_url: str = "https://api.github.com"
+    token: str | None = None
+    etags: dict[str, list[Any]] = field(default_factory=dict)
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.time
+    max_wait: float = 900.0
+    retries: int = 4
+    timeout: float = 30.0
+    stats: RequestStats = field(default_factory=RequestStats)
+
+    def __post_init__(self) -> None:
+        owner, _, name = self.repo.partition("/")
+        if not owner or not name or "/" in name:
+            raise GitHubError(f"--repo must be OWNER/REPO, got {self.repo!r}")
+        self.owner, self.name = owner, name
+        self.api = GhApi(
+            owner=owner,
+            repo=name,
+            token=self.token or None,
+            gh_host=self.api_url.rstrip("/"),
+            authenticate=bool(self.token),
+            sync=True,
+            timeout=self.timeout,
+        )
+        # One persistent connection pool instead of a new client (and TLS context) per request.
+        self.api.transport.client = httpx2.Client(timeout=self.timeout, follow_redirects=True)
+
+    def close(self) -> None:
+        self.api.transport.close()
+
+    # --- requests -------------------------------------------------------------------------------
+    def call(
+        self,
+        describe: str,
+        operation: Callable[..., Any],
+        *args: Any,
+        etag_key: str | None = None,
+        keep: Callable[[Any], Any] = lambda data: None,
+        **kwargs: Any,
+    ) -> Reply:
+        """One logical request: conditional when an ETag is known, retried and rate-limit aware.
+
+        With `etag_key`, the reply's ETag is stored with `keep(data)` (a small summary of the body);
+        a later 304 returns that summary as `data`.
+        """
+        headers = {}
+        cached = self.etags.get(etag_key) if etag_key else None
+        if cached:
+            headers["If-None-Match"] = cached[0]
+        for attempt in range(self.retries + 1):
+            self.stats.sent += 1
+            try:
+                data = operation(*args, headers_=headers, **kwargs) if headers else operation(*args, **kwargs)
+            except APIError as err:
+                reply = self._failed(describe, err, attempt)
+                if reply is None:
+                    continue
+                if reply.status == 304 and cached:
+                    self.stats.not_modified += 1
+                    return Reply(304, cached[1], reply.headers)
+                raise GitHubError(f"{describe}: unexpected HTTP {reply.status}") from err
+            except (httpx2.HTTPError, OSError, ValueError) as err:
+                self._transport_fault(describe, err, attempt)
+                continue
+            received = {k.lower(): v for k, v in dict(self.api.recv_hdrs or {}).items()}
+            self._note_limits(received)
+            data = obj2dict(data) if not isinstance(data, (str, bytes)) else data
+            if etag_key and received.get("etag"):
+                self.etags[etag_key] = [received["etag"], keep(data)]
+            return Reply(200, data, received)
+        raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _failed(self, describe: str, err: APIError, attempt: int) -> Reply | None:
+        """A reply for 304; None to retry (after waiting); raises for what cannot succeed."""
+        response = getattr(err, "response", None)
+        headers = {k.lower(): v for k, v in dict(response.headers).items()} if response is not None else {}
+        status = err.status_code
+        self._note_limits(headers)
+        if status == 304:
+            return Reply(304, None, headers)
+        if status is None or status in RETRYABLE:
+            return self._retry(describe, f"HTTP {status}" if status else str(err), attempt)
+        message = (err.message or "").strip()
+        if status in (403, 429) and (
+            headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers or "rate limit" in message.lower()
+        ):
+            self._rate_limited(describe, headers, message, attempt)
+            return None
+        raise GitHubError(self._explain(describe, status, message))
+
+    def _retry(self, describe: str, what: str, attempt: int) -> None:
+        if attempt >= self.retries:
+            raise GitHubError(f"{describe}: GitHub kept failing ({what}) after {attempt + 1} attempts; try again later")
+        self.stats.retried += 1
+        self._wait(min(0.5 * 2**attempt, 8.0))
+        return None
+
+    def _transport_fault(self, describe: str, err: Exception, attempt: int) -> None:
+        kind = type(err).__name__
+        self._retry(describe, f"{kind}: {err}".strip(": "), attempt)
+
+    def _rate_limited(self, describe: str, headers: dict[str, str], message: str, attempt: int) -> None:
+        if attempt >= self.retries:
+            raise RateLimited(f"{describe}: still rate-limited after {attempt + 1} attempts ({message})")
+        if "retry-after" in headers:
+            delay = float(headers["retry-after"])
+        elif headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+            delay = max(0.0, float(headers["x-ratelimit-reset"]) - self.now()) + 1
+        else:
+            delay = 60.0 * 2**attempt
+        if delay > self.max_wait:
+            reset = headers.get("x-ratelimit-reset")
+            when = time.strftime("%H:%M UTC", time.gmtime(float(reset))) if reset else f"in {math.ceil(delay)} s"
+            raise RateLimited(
+                f"{describe}: the GitHub API rate limit is spent ({message or 'rate limited'}); it resets at {when}. "
+                "Everything fetched so far is in the cache; run the same command again after the reset."
+            )
+        self.stats.retried += 1
+        self._wait(delay)
+
+    def _wait(self, seconds: float) -> None:
+        self.stats.waited += seconds
+        self.sleep(seconds)
+
+    def _note_limits(self, headers: dict[str, str]) -> None:
+        if "x-ratelimit-remaining" in headers:
+            self.stats.remaining = int(headers["x-ratelimit-remaining"])
+        if "x-ratelimit-reset" in headers:
+            self.stats.reset = int(headers["x-ratelimit-reset"])
+
+    def _explain(self, describe: str, status: int, message: str) -> str:
+        said = f" (GitHub says: {message})" if message else ""
+        if status == 401:
+            return f"{describe}: GitHub rejected the token (401){said}; check GITHUB_TOKEN or GH_TOKEN"
+        if status == 403:
+            return f"{describe}: forbidden (403){said}; the token needs read access to Actions on {self.repo}"
+        if status == 404:
+            return (
+                f"{describe}: not found (404){said}; check that {self.repo} exists and the workflow file name "
+                "is right, and that the token can see the repository (private repositories need a token)"
+            )
+        if status == 410:
+            return f"{describe}: gone (410){said}"
+        return f"{describe}: HTTP {status}{said}"
+
+    # --- endpoints ---------------------------------------------------------------------------------
+    def pages(
+        self,
+        describe: str,
+        operation: Callable[..., Any],
+        key: str,
+        *args: Any,
+        per_page: int = 100,
+        conditional: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[Page]:
+        """Each page of a wrapped listing, following `Link: rel="next"`; optionally conditional per page."""
+        number = 1
+        while True:
+            etag_key = f"{describe}|{sorted(kwargs.items())}|{number}" if conditional else None
+            reply = self.call(
+                f"{describe} page {number}",
+                operation,
+                *args,
+                etag_key=etag_key,
+                keep=lambda data: [item.get("id") for item in (data or {}).get(key) or []],
+                per_page=per_page,
+                page=number,
+                **kwargs,
+            )
+            if reply.status == 304:
+                ids = [int(i) for i in reply.data or []]
+                yield Page(number, True, ids, [])
+                following = number + 1 if len(ids) == per_page else None
+            else:
+                items = list((reply.data or {}).get(key) or [])
+                yield Page(number, False, [int(i["id"]) for i in items], items)
+                following = _next_page(reply.headers.get("link")) if items else None
+            if following is None:
+                return
+            number = following
+
+    def workflow_runs(self, workflow: str, created: str | None = None) -> Iterator[Page]:
+        kwargs = {"created": created} if created else {}
+        return self.pages(
+            f"runs of {workflow}",
+            self.api.actions.list_workflow_runs,
+            "workflow_runs",
+            workflow,
+            conditional=True,
+            **kwargs,
+        )
+
+    def run(self, run_id: int) -> Reply:
+        """One run, conditionally: a 304 reply means it has not changed since it was stored."""
+        return self.call(f"run {run_id}", self.api.actions.get_workflow_run, run_id, etag_key=f"run|{run_id}")
+
+    def jobs(self, run_id: int) -> list[dict[str, Any]]:
+        jobs: list[dict[str, Any]] = []
+        for page in self.pages(
+            f"jobs of run {run_id}", self.api.actions.list_jobs_for_workflow_run, "jobs", run_id, filter="all"
+        ):
+            jobs.extend(page.items)
+        return jobs
+
+    def job_log(self, job_id: int) -> str | None:
+        """The job's log text (None when GitHub no longer has it: 404 or 410)."""
+        try:
+            reply = self.call(f"log of job {job_id}", self.api.actions.download_job_logs_for_workflow_run, job_id)
+        except GitHubError as err:
+            if "(404)" in str(err) or "(410)" in str(err):
+                return None
+            raise
+        data = reply.data
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+def _next_page(link: str | None) -> int | None:
+    if not link:
+        return None
+    following = parse_link_hdr(link).get("next")
+    if not following:
+        return None
+    values = parse_qs(urlparse(following[0]).query).get("page")
+    return int(values[0]) if values else None

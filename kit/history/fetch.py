@@ -1,0 +1,223 @@
+"""Pull one workflow's Actions history into the cache, asking GitHub only what can have changed.
+
+Plan of a fetch, and why each part costs what it does:
+
+1. List runs newest first, 100 a page, each page a conditional request. A page that is unchanged
+   since the last fetch answers 304 (free against the rate limit). Listing stops at the first page
+   whose runs are all known and complete, once an earlier listing has reached the bottom.
+2. Re-ask, one by one (conditionally), the cached runs that were not complete and were not seen.
+3. For each completed run whose jobs are not stored for its latest attempt: its jobs with steps
+   (`filter=all`, every attempt). A completed run is never asked for again unless it is re-run.
+4. Logs only for jobs that have a Codex step or are the DB test and did not clearly succeed. Under
+   step-level `continue-on-error: true` a failed Codex step reports `success` everywhere in the
+   API, so "did not clearly succeed" means: the job failed, was cancelled or timed out; or a Codex
+   step's conclusion is `failure` (before the hardening); or the kit's `Codex output contract` ran
+   (its conclusion is `success` only when it ran, `skipped` when all was well) — the contract runs
+   exactly when the preflight failed, Codex failed, or its output was missing, empty or bad.
+
+The cache is saved after the listing and every few runs and logs, so a killed fetch resumes where
+it stopped, and the tables it leaves are the ones an uninterrupted fetch would have written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from kit.history.cache import History, HistoryCache
+from kit.history.client import GitHubClient
+from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
+
+SAVE_EVERY = 25
+
+
+@dataclass
+class FetchReport:
+    runs_listed: int = 0
+    runs_new: int = 0
+    runs_refreshed: int = 0
+    jobs_fetched_for: int = 0
+    logs_fetched: int = 0
+    logs_gone: int = 0
+    requests: int = 0
+    not_modified: int = 0
+    rate_remaining: int | None = None
+
+    def summary(self) -> str:
+        left = f", {self.rate_remaining} requests left this hour" if self.rate_remaining is not None else ""
+        return (
+            f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
+            f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
+            f"{self.requests} requests, {self.not_modified} answered 304{left}"
+        )
+
+
+def _created_filter(since: str | None, until: str | None) -> str | None:
+    if since and until:
+        return f"{since}..{until}"
+    if since:
+        return f">={since}"
+    if until:
+        return f"<={until}"
+    return None
+
+
+class Fetcher:
+    """One fetch of one workflow into one cache folder."""
+
+    def __init__(
+        self,
+        client: GitHubClient,
+        cache: HistoryCache,
+        workflow: str,
+        since: str | None = None,
+        until: str | None = None,
+        recognise: Recognise | None = None,
+        progress: bool | None = None,
+        on_save: Callable[[History], None] | None = None,
+    ) -> None:
+        self.client, self.cache, self.workflow = client, cache, workflow
+        self.created = _created_filter(since, until)
+        self.recognise = recognise or Recognise()
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.on_save = on_save
+        self.report = FetchReport()
+
+    def run(self) -> FetchReport:
+        history = self.cache.load()
+        listing = history.state.setdefault("listings", {}).setdefault(f"{self.workflow}|{self.created}", {})
+        self.client.etags = history.state.setdefault("etags", {})
+        self.list_runs(history, listing)
+        self.save(history)
+        self.fetch_jobs(history)
+        self.fetch_logs(history)
+        self.save(history)
+        self.client.close()
+        self.report.requests = self.client.stats.sent
+        self.report.not_modified = self.client.stats.not_modified
+        self.report.rate_remaining = self.client.stats.remaining
+        return self.report
+
+    def save(self, history: History) -> None:
+        self.cache.save(history)
+        if self.on_save:
+            self.on_save(history)
+
+    # --- 1 and 2: runs ---------------------------------------------------------------------------------
+    def list_runs(self, history: History, listing: dict[str, Any]) -> None:
+        known = _known_runs(history)
+        seen: set[int] = set()
+        complete_before = bool(listing.get("complete"))
+        for page in self.client.workflow_runs(self.workflow, self.created):
+            rows = [run_row(item, self.workflow) for item in page.items]
+            self.report.runs_new += sum(r["run_id"] not in known for r in rows)
+            self.report.runs_listed += len(page.ids)
+            settled = all(known.get(run_id) == "completed" for run_id in page.ids)
+            history.upsert("runs", [_keep_jobs_attempt(history, r) for r in rows])
+            seen.update(page.ids)
+            if complete_before and page.ids and settled:
+                break
+        listing["complete"] = True
+        for run_id, status in sorted(known.items()):
+            if status != "completed" and run_id not in seen:
+                reply = self.client.run(run_id)
+                self.report.runs_refreshed += 1
+                if reply.status != 304:
+                    history.upsert("runs", [_keep_jobs_attempt(history, run_row(reply.data, self.workflow))])
+
+    # --- 3: jobs ------------------------------------------------------------------------------------------
+    def fetch_jobs(self, history: History) -> None:
+        runs = history.runs
+        wanted = runs[(runs["status"] == "completed") & (runs["jobs_attempt"] < runs["run_attempt"])]
+        wanted = wanted[wanted["workflow"] == self.workflow].sort_values("run_id")
+        batch = _Batch()
+        for run in self._bar(wanted.itertuples(), len(wanted), "jobs"):
+            for job in self.client.jobs(int(run.run_id)):
+                steps = step_rows(job, self.recognise)
+                row = job_row(job, steps, self.recognise)
+                row["log_status"] = _log_status(history, row)
+                batch.jobs.append(row)
+                batch.steps.extend(steps)
+            batch.attempts[int(run.run_id)] = int(run.run_attempt)
+            self.report.jobs_fetched_for += 1
+            if len(batch.attempts) == SAVE_EVERY:
+                batch.apply(history)
+                self.save(history)
+        batch.apply(history)
+
+    # --- 4: logs ------------------------------------------------------------------------------------------
+    def fetch_logs(self, history: History) -> None:
+        jobs = history.jobs
+        pending = jobs[jobs["log_status"] == "pending"].sort_values("job_id")
+        batch = _Batch()
+        for job in self._bar(pending.itertuples(), len(pending), "logs"):
+            text = self.client.job_log(int(job.job_id))
+            if text is None:
+                batch.log_status[int(job.job_id)] = "gone"
+                self.report.logs_gone += 1
+            else:
+                self.cache.save_log(int(job.job_id), text)
+                batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
+                batch.log_status[int(job.job_id)] = "fetched"
+                self.report.logs_fetched += 1
+            if len(batch.log_status) == SAVE_EVERY:
+                batch.apply(history)
+                self.save(history)
+        batch.apply(history)
+
+    def _bar(self, items, total: int, what: str):
+        return tqdm(items, total=total, desc=what, unit=what[:-1], disable=not self.progress or total < 20)
+
+
+@dataclass
+class _Batch:
+    """Rows gathered between saves, applied to the tables in one go (row-by-row upserts are slow)."""
+
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    attempts: dict[int, int] = field(default_factory=dict)
+    log_status: dict[int, str] = field(default_factory=dict)
+
+    def apply(self, history: History) -> None:
+        history.upsert("jobs", self.jobs)
+        history.upsert("steps", self.steps)
+        history.upsert("log_lines", self.lines)
+        if self.attempts:
+            runs = history.runs
+            runs["jobs_attempt"] = runs["run_id"].map(self.attempts).fillna(runs["jobs_attempt"]).astype("int64")
+        if self.log_status:
+            jobs = history.jobs
+            jobs["log_status"] = jobs["job_id"].map(self.log_status).fillna(jobs["log_status"])
+        self.jobs, self.steps, self.lines, self.attempts, self.log_status = [], [], [], {}, {}
+
+
+def _known_runs(history: History) -> dict[int, str]:
+    runs = history.runs
+    return dict(zip(runs["run_id"].astype(int), runs["status"], strict=True)) if not runs.empty else {}
+
+
+def _keep_jobs_attempt(history: History, row: dict[str, Any]) -> dict[str, Any]:
+    runs = history.runs
+    match = runs.loc[runs["run_id"] == row["run_id"], "jobs_attempt"] if not runs.empty else pd.Series(dtype=int)
+    row["jobs_attempt"] = int(match.iloc[0]) if len(match) else 0
+    return row
+
+
+def _log_status(history: History, row: dict[str, Any]) -> str:
+    if not row["needs_log"]:
+        return "not-needed"
+    jobs = history.jobs
+    match = jobs.loc[jobs["job_id"] == row["job_id"], "log_status"] if not jobs.empty else pd.Series(dtype=str)
+    previous = match.iloc[0] if len(match) else ""
+    return previous if previous in ("fetched", "gone") else "pending"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

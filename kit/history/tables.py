@@ -1,0 +1,133 @@
+"""Turn GitHub's run, job and log payloads into the rows of the history tables.
+
+The same functions serve the live fetch and the sample-history generator, so the sample is in
+exactly the fetch's format. Which steps are Codex steps is read from step names: the runner names
+an unnamed `uses:` step `Run openai/codex-action@…`; a named one is recognised by "codex" in its
+name (the pattern is a parameter); the kit's own steps are recognised by their exact names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kit.vocabulary import CONTRACT_STEP_NAME, KIT_STEP_NAMES, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
+
+PR_EVENTS = ("pull_request", "pull_request_target")
+_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+SIGNAL = re.compile(
+    r"##\[(?:error|warning)\]|codex-kit:|error|fail|denied|not permitted|quota|rate.?limit|timed out|timeout"
+    r"|exceeded|refused|enoent|server info|already appears|unauthori[sz]ed|invalid|bwrap|sudo|not ok|assert"
+    r"|does not exist|stream disconnected|cancel",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Recognise:
+    """How Codex steps and DB-test jobs are recognised by name."""
+
+    codex: re.Pattern[str] = re.compile(r"codex", re.IGNORECASE)
+    db_test: re.Pattern[str] = re.compile(r"\b(db|database|pgtap|postgres|sql|policy|policies)\b", re.IGNORECASE)
+
+    def is_codex_step(self, name: str) -> bool:
+        return name not in KIT_STEP_NAMES and (
+            "openai/codex-action" in name or (bool(self.codex.search(name)) and not name.startswith("Post "))
+        )
+
+
+def run_row(run: dict[str, Any], workflow: str) -> dict[str, Any]:
+    repo = (run.get("repository") or {}).get("full_name")
+    head = run.get("head_repository") or {}
+    event = run.get("event")
+    return {
+        "run_id": int(run["id"]),
+        "workflow": workflow,
+        "run_number": int(run.get("run_number") or 0),
+        "run_attempt": int(run.get("run_attempt") or 1),
+        "name": run.get("name") or "",
+        "event": event,
+        "status": run.get("status") or "",
+        "conclusion": run.get("conclusion") or "",
+        "head_branch": run.get("head_branch") or "",
+        "head_sha": run.get("head_sha") or "",
+        "head_repo": head.get("full_name") or "",
+        "repo": repo or "",
+        "is_fork_pr": bool(event in PR_EVENTS and head.get("full_name") and repo and head.get("full_name") != repo),
+        "pull_requests": ",".join(str(p.get("number")) for p in run.get("pull_requests") or []),
+        "actor": (run.get("actor") or {}).get("login") or "",
+        "created_at": run.get("created_at"),
+        "updated_at": run.get("updated_at"),
+        "run_started_at": run.get("run_started_at"),
+        "html_url": run.get("html_url") or "",
+    }
+
+
+def step_rows(job: dict[str, Any], recognise: Recognise) -> list[dict[str, Any]]:
+    rows = []
+    for step in job.get("steps") or []:
+        name = step.get("name") or ""
+        rows.append(
+            {
+                "job_id": int(job["id"]),
+                "run_id": int(job["run_id"]),
+                "number": int(step.get("number") or 0),
+                "name": name,
+                "status": step.get("status") or "",
+                "conclusion": step.get("conclusion") or "",
+                "started_at": step.get("started_at"),
+                "completed_at": step.get("completed_at"),
+                "is_codex": recognise.is_codex_step(name),
+                "kit_step": name if name in KIT_STEP_NAMES else "",
+            }
+        )
+    return rows
+
+
+def job_row(job: dict[str, Any], steps: list[dict[str, Any]], recognise: Recognise) -> dict[str, Any]:
+    """A job with the facts the report needs, all read from the jobs API (no log required)."""
+    codex = [s for s in steps if s["is_codex"]]
+    by_kit = {s["kit_step"]: s["conclusion"] for s in steps if s["kit_step"]}
+    name = job.get("name") or ""
+    has_db = bool(recognise.db_test.search(name)) or any(recognise.db_test.search(s["name"]) for s in steps)
+    conclusion = job.get("conclusion") or ""
+    codex_failed = any(s["conclusion"] == "failure" for s in codex)
+    contract_ran = by_kit.get(CONTRACT_STEP_NAME) == "success"
+    troubled = conclusion in ("failure", "cancelled", "timed_out") or codex_failed or contract_ran
+    return {
+        "job_id": int(job["id"]),
+        "run_id": int(job["run_id"]),
+        "run_attempt": int(job.get("run_attempt") or 1),
+        "name": name,
+        "status": job.get("status") or "",
+        "conclusion": conclusion,
+        "started_at": job.get("started_at"),
+        "completed_at": job.get("completed_at"),
+        "html_url": job.get("html_url") or "",
+        "has_codex": bool(codex),
+        "has_db_test": has_db and not codex,
+        "hardened": PREPARE_STEP_NAME in by_kit or PREFLIGHT_STEP_NAME in by_kit,
+        "codex_conclusion": codex[0]["conclusion"] if codex else "",
+        "preflight_conclusion": by_kit.get(PREFLIGHT_STEP_NAME, ""),
+        "contract_conclusion": by_kit.get(CONTRACT_STEP_NAME, ""),
+        "needs_log": bool((codex or has_db) and troubled),
+    }
+
+
+def clean_line(line: str) -> str:
+    return _ANSI.sub("", _TIMESTAMP.sub("", line.lstrip("\ufeff"))).rstrip("\r")
+
+
+def excerpt_rows(job_id: int, run_id: int, log: str) -> list[dict[str, Any]]:
+    """The lines worth classifying, with their line numbers and the step group they sit in."""
+    rows, group = [], ""
+    for number, raw in enumerate(log.replace("\ufeff", "").split("\n"), start=1):
+        line = clean_line(raw)
+        if line.startswith("##[group]Run "):
+            group = line[len("##[group]Run ") :][:200]
+            continue
+        if SIGNAL.search(line):
+            rows.append({"job_id": job_id, "run_id": run_id, "line_no": number, "group": group, "text": line[:2000]})
+    return rows
