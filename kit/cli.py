@@ -80,6 +80,14 @@ def _fetch(args: argparse.Namespace) -> int:
     return run_fetch(args)
 
 
+def _sample(args: argparse.Namespace) -> int:
+    from kit.sample import write_sample
+
+    folder = write_sample(Path(args.out))
+    print(f"wrote the sample history to {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL (Enterprise, tests)")
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
     fetch.set_defaults(func=_fetch)
+
+    sample = sub.add_parser("sample", help="regenerate the shipped sample history (deterministic)")
+    sample.add_argument("--out", default="data/sample", help="cache root to write into (default: data/sample)")
+    sample.set_defaults(func=_sample)
     return parser
 
 

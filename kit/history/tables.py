@@ -12,17 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kit.analysis.taxonomy import load_taxonomy
 from kit.vocabulary import CONTRACT_STEP_NAME, KIT_STEP_NAMES, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 _TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-SIGNAL = re.compile(
-    r"##\[(?:error|warning)\]|codex-kit:|error|fail|denied|not permitted|quota|rate.?limit|timed out|timeout"
-    r"|exceeded|refused|enoent|server info|already appears|unauthori[sz]ed|invalid|bwrap|sudo|not ok|assert"
-    r"|does not exist|stream disconnected|cancel",
-    re.IGNORECASE,
-)
+_GENERIC = re.compile(r"##\[(?:error|warning)\]|codex-kit:|error|fail|not ok|assert|exit code", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -123,11 +119,45 @@ def clean_line(line: str) -> str:
 def excerpt_rows(job_id: int, run_id: int, log: str) -> list[dict[str, Any]]:
     """The lines worth classifying, with their line numbers and the step group they sit in."""
     rows, group = [], ""
+    signal = load_taxonomy().signal()
     for number, raw in enumerate(log.replace("\ufeff", "").split("\n"), start=1):
         line = clean_line(raw)
         if line.startswith("##[group]Run "):
             group = line[len("##[group]Run ") :][:200]
             continue
-        if SIGNAL.search(line):
+        if _GENERIC.search(line) or signal.search(line):
             rows.append({"job_id": job_id, "run_id": run_id, "line_no": number, "group": group, "text": line[:2000]})
     return rows
+
+
+def history_rows(
+    runs: list[dict[str, Any]],
+    jobs_by_run: dict[int, list[dict[str, Any]]],
+    logs: dict[int, str],
+    workflow: str,
+    recognise: Recognise | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows a complete fetch of these payloads stores (every needed log assumed downloaded).
+
+    The sample generator uses this to write its history in exactly the fetch's format.
+    """
+    recognise = recognise or Recognise()
+    out: dict[str, list[dict[str, Any]]] = {"runs": [], "jobs": [], "steps": [], "log_lines": []}
+    for run in runs:
+        row = run_row(run, workflow)
+        done = row["status"] == "completed"
+        row["jobs_attempt"] = row["run_attempt"] if done else 0
+        out["runs"].append(row)
+        for job in jobs_by_run.get(row["run_id"], []) if done else []:
+            steps = step_rows(job, recognise)
+            jrow = job_row(job, steps, recognise)
+            if not jrow["needs_log"]:
+                jrow["log_status"] = "not-needed"
+            elif jrow["job_id"] in logs:
+                jrow["log_status"] = "fetched"
+                out["log_lines"].extend(excerpt_rows(jrow["job_id"], jrow["run_id"], logs[jrow["job_id"]]))
+            else:
+                jrow["log_status"] = "gone"
+            out["jobs"].append(jrow)
+            out["steps"].extend(steps)
+    return out

@@ -1,0 +1,1 @@
+"""Analysis over the history tables: failure taxonomy, classification, cutover, criteria, statistics."""

@@ -1,0 +1,128 @@
+"""Classify every Codex failure (and every DB-test failure) of a history into a taxonomy category.
+
+Which job attempts are failures comes from the jobs table, without logs: a Codex step or its job
+failed, timed out or was cancelled, or the kit's output contract ran. Why comes from the job's
+kept log lines: the first rule (in taxonomy order) that matches any line wins and its last
+matching line is the evidence. A contract that ran only to say "output ok" (JSON outputs are
+always checked) is not a failure. A Codex job skipped on a fork PR is counted apart, never as a
+failure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kit.analysis.taxonomy import UNKNOWN, Rule, Taxonomy, load_taxonomy
+from kit.history.cache import History
+from kit.vocabulary import MESSAGE_PREFIX
+
+BAD = ("failure", "cancelled", "timed_out")
+KIT_WARNING = re.compile(r"##\[(?:warning|error)\]" + re.escape(MESSAGE_PREFIX))
+COLUMNS = [
+    "job_id", "run_id", "run_attempt", "kind", "category", "rule", "server_info", "line_no", "line", "job_name",
+    "job_conclusion", "codex_conclusion", "hardened", "job_url", "run_url", "created_at", "event", "is_fork_pr",
+    "run_conclusion", "head_branch", "latest_attempt", "log_status", "kit_message",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule | None
+    line_no: int
+    line: str
+
+
+def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...]) -> Match:
+    """The highest-priority rule that matches, with its last matching line (or no rule)."""
+    if not lines:
+        return Match(None, 0, "")
+    whole = "\n".join(text for _, text in lines)
+    for rule in rules:
+        if rule.requires is not None and not rule.requires.search(whole):
+            continue
+        if not rule.pattern.search(whole):
+            continue
+        for line_no, text in reversed(lines):
+            if rule.pattern.search(text):
+                return Match(rule, line_no, text)
+    return Match(None, 0, "")
+
+
+def candidate_jobs(history: History) -> pd.DataFrame:
+    """Job attempts that need a verdict: Codex jobs in trouble, failed DB-test jobs, fork skips."""
+    jobs = history.jobs
+    codex_names = set(jobs.loc[jobs["has_codex"], "name"])
+    codex = jobs["has_codex"] | (jobs["name"].isin(codex_names) & (jobs["conclusion"] == "skipped"))
+    troubled = (
+        jobs["codex_conclusion"].isin(BAD)
+        | jobs["conclusion"].isin(("failure", "timed_out"))
+        | (jobs["contract_conclusion"] == "success")
+    )
+    runs = history.runs.set_index("run_id")
+    fork = jobs["run_id"].map(runs["is_fork_pr"]).fillna(False).astype(bool)
+    skipped_on_fork = codex & (jobs["conclusion"] == "skipped") & fork
+    db_failed = jobs["has_db_test"] & jobs["conclusion"].isin(("failure", "timed_out"))
+    picked = jobs[(codex & troubled) | skipped_on_fork | db_failed].copy()
+    picked["kind"] = "codex"
+    picked.loc[picked["has_db_test"], "kind"] = "db"
+    picked.loc[skipped_on_fork[picked.index], "kind"] = "fork-skip"
+    return picked
+
+
+def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+    """One row per failing (or fork-skipped) job attempt, with its category and evidence."""
+    taxonomy = taxonomy or load_taxonomy()
+    picked = candidate_jobs(history)
+    lines = history.log_lines[history.log_lines["job_id"].isin(picked["job_id"])]
+    by_job = {
+        job_id: list(zip(group["line_no"].tolist(), group["text"].tolist(), strict=True))
+        for job_id, group in lines.sort_values(["job_id", "line_no"]).groupby("job_id", sort=False)
+    }
+    runs = history.runs.set_index("run_id")
+    latest = history.jobs.groupby("run_id")["run_attempt"].max()
+    rows = []
+    for job in picked.itertuples(index=False):
+        row = _verdict(job, by_job.get(job.job_id, []), taxonomy)
+        if row is None:
+            continue
+        run = runs.loc[job.run_id] if job.run_id in runs.index else None
+        row.update(
+            job_url=job.html_url,
+            run_url=run["html_url"] if run is not None else "",
+            created_at=run["created_at"] if run is not None else pd.NaT,
+            event=run["event"] if run is not None else "",
+            is_fork_pr=bool(run["is_fork_pr"]) if run is not None else False,
+            run_conclusion=run["conclusion"] if run is not None else "",
+            head_branch=run["head_branch"] if run is not None else "",
+            latest_attempt=job.run_attempt == latest.get(job.run_id, job.run_attempt),
+        )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | None:
+    base = {
+        "job_id": job.job_id, "run_id": job.run_id, "run_attempt": job.run_attempt, "kind": job.kind,
+        "job_name": job.name, "job_conclusion": job.conclusion, "codex_conclusion": job.codex_conclusion,
+        "hardened": job.hardened, "log_status": job.log_status,
+    }  # fmt: skip
+    base["kit_message"] = any(KIT_WARNING.search(text) for _, text in lines)
+    if job.kind == "fork-skip":
+        return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0, "line": ""}
+    scope = "db" if job.kind == "db" else "codex"
+    match = match_lines(lines, taxonomy.for_scope(scope))
+    codex_failed = job.codex_conclusion in BAD or job.conclusion in ("failure", "timed_out")
+    if match.rule is None and not codex_failed and job.kind == "codex":
+        return None  # the contract ran and found the output fine
+    rule = match.rule
+    return {
+        **base,
+        "category": rule.category if rule else UNKNOWN,
+        "rule": rule.id if rule else ("no-log" if job.log_status != "fetched" else ""),
+        "server_info": bool(rule and rule.server_info),
+        "line_no": match.line_no,
+        "line": match.line,
+    }
