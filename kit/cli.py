@@ -80,6 +80,31 @@ def _fetch(args: argparse.Namespace) -> int:
     return run_fetch(args)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from kit.report.command import run_report_command
+
+    return run_report_command(args)
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from kit.report.schedule import schedule_workflow
+    from kit.textfile import write_atomic
+
+    try:
+        text = schedule_workflow(args.workflow, args.cron, args.pages)
+    except ValueError as err:
+        print(f"codex-kit: {err}", file=sys.stderr)
+        return 2
+    if args.write:
+        target = Path(args.write)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode())
+        print(f"wrote {target}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _sample(args: argparse.Namespace) -> int:
     from kit.sample import write_sample
 
@@ -108,6 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL (Enterprise, tests)")
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
     fetch.set_defaults(func=_fetch)
+
+    report = sub.add_parser("report", help="run the reliability report (no arguments: the shipped sample)")
+    report.add_argument("--repo", help="OWNER/REPO (default: the shipped sample history)")
+    report.add_argument("--workflow", default="invariants.yml", help="workflow file name (default: invariants.yml)")
+    report.add_argument("--cache", help="cache root (default: the user cache dir)")
+    report.add_argument("--out", default="report", help="output folder (default: ./report)")
+    report.add_argument("--fetch", action="store_true", help="refresh the cache from GitHub first (token from env)")
+    report.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL")
+    report.add_argument("--since", help="only runs created on or after this date")
+    report.add_argument("--until", help="only runs created on or before this date")
+    report.add_argument("--cutover", help="when the hardening landed: a date or a commit SHA (default: detect)")
+    report.add_argument("--min-runs", type=int, default=20, help="fewer observations: NOT ENOUGH DATA")
+    report.add_argument("--unknown-share", type=float, default=0.05, help="largest acceptable unknown share")
+    report.set_defaults(func=_report)
+
+    schedule = sub.add_parser("schedule", help="print (or --write) a workflow that runs the report on a schedule")
+    schedule.add_argument("--workflow", default="invariants.yml", help="the workflow the report is about")
+    schedule.add_argument("--cron", default="23 6 * * 1", help="cron schedule (default: Mondays 06:23 UTC)")
+    schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
+    schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
+    schedule.set_defaults(func=_schedule)
 
     sample = sub.add_parser("sample", help="regenerate the shipped sample history (deterministic)")
     sample.add_argument("--out", default="data/sample", help="cache root to write into (default: data/sample)")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Make .venv with codex-kit and its test tools, and (as root, with --system) the Debian packages
-# the tests drive for real: PostgreSQL with pgTAP, and shellcheck for actionlint.
+# the tests drive for real: PostgreSQL with pgTAP, shellcheck for actionlint, Chromium for the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "--system" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   need=()
-  for pkg in postgresql postgresql-15-pgtap shellcheck; do
+  for pkg in postgresql postgresql-15-pgtap shellcheck chromium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ "${#need[@]}" -gt 0 ]; then

@@ -1,0 +1,1 @@
+"""The reliability report: data for the notebook, its charts and tables, and the papermill run."""

@@ -1,0 +1,140 @@
+"""The report's charts, as matplotlib figures the notebook displays (static images: no kernel, no CDN)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kit.analysis.criteria import Analysis
+from kit.analysis.taxonomy import NOT_FAILURES
+
+PALETTE = plt.get_cmap("tab20").colors
+
+
+def _weekly(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame()
+    week = frame["created_at"].dt.tz_convert(None).dt.to_period("W").dt.start_time
+    return frame.assign(week=week).pivot_table(index="week", columns=column, values="job_id", aggfunc="count",
+                                               fill_value=0)  # fmt: skip
+
+
+def _mark_cutover(ax, analysis: Analysis) -> None:
+    if analysis.cutover.at is not None:
+        ax.axvline(analysis.cutover.at.tz_convert(None), color="black", linestyle="--", linewidth=1.2)
+        ax.annotate("hardening", (analysis.cutover.at.tz_convert(None), 1), xycoords=("data", "axes fraction"),
+                    xytext=(4, -12), textcoords="offset points", fontsize=9)  # fmt: skip
+
+
+def categories_over_time(analysis: Analysis) -> Figure:
+    """Codex failures per week by category, stacked, with the cutover marked."""
+    codex = analysis.failures[
+        (analysis.failures["kind"] == "codex") & ~analysis.failures["category"].isin(NOT_FAILURES)
+    ]
+    weekly = _weekly(codex, "category")
+    fig, ax = plt.subplots(figsize=(11, 4.2))
+    bottom = None
+    for index, category in enumerate(weekly.columns):
+        ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category,
+               color=PALETTE[index % len(PALETTE)], align="edge")  # fmt: skip
+        bottom = weekly[category] if bottom is None else bottom + weekly[category]
+    _mark_cutover(ax, analysis)
+    ax.set_ylabel("Codex failures per week")
+    ax.set_title("Codex failures by category")
+    if len(weekly.columns):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def rates_before_after(analysis: Analysis) -> Figure:
+    """Failure rate per Codex job attempt, before and after, with 95% Wilson intervals."""
+    rates = analysis.rates
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(rates), 2) + 1.2))
+    if rates.empty:
+        ax.text(0.5, 0.5, "no Codex failures", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    positions = range(len(rates))
+    for offset, window, color in ((-0.2, "before", "#c0504d"), (0.2, "after", "#4f81bd")):
+        rate = rates[f"{window}_rate"].fillna(0) * 100
+        low = (rates[f"{window}_rate"] - rates[f"{window}_low"]).fillna(0) * 100
+        high = (rates[f"{window}_high"] - rates[f"{window}_rate"]).fillna(0) * 100
+        ax.barh([p + offset for p in positions], rate, height=0.38, color=color, label=window,
+                xerr=[low, high], capsize=2)  # fmt: skip
+    ax.set_yticks(list(positions), rates["category"])
+    ax.invert_yaxis()
+    ax.set_xlabel("% of Codex job attempts (95% Wilson interval)")
+    ax.set_title("Failure rate by category, before and after the hardening")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def fork_handling(analysis: Analysis, history) -> Figure:
+    """Codex jobs on fork and same-repo PRs: ran or skipped, before and after."""
+    runs = history.runs.set_index("run_id")
+    jobs = history.jobs
+    names = set(jobs.loc[jobs["has_codex"], "name"])
+    codex = jobs[jobs["name"].isin(names)]
+    codex = codex.assign(
+        window=codex["run_id"].map(analysis.window),
+        kind=codex["run_id"].map(runs["is_fork_pr"]).map({True: "fork PR", False: "same-repo PR"}),
+        event=codex["run_id"].map(runs["event"]),
+        outcome=(codex["conclusion"] == "skipped").map({True: "skipped", False: "ran"}),
+    )
+    prs = codex[
+        codex["event"].isin(("pull_request", "pull_request_target")) & codex["window"].isin(("before", "after"))
+    ]
+    table = prs.pivot_table(index=["window", "kind"], columns="outcome", values="job_id", aggfunc="count", fill_value=0)
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    if table.empty:
+        ax.text(0.5, 0.5, "no pull-request runs", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    table = table.reindex([(w, k) for w in ("before", "after") for k in ("fork PR", "same-repo PR")], fill_value=0)
+    labels = [f"{w}: {k}" for w, k in table.index]
+    left = [0] * len(table)
+    for outcome, color in (("ran", "#4f81bd"), ("skipped", "#9bbb59")):
+        values = table[outcome] if outcome in table else [0] * len(table)
+        ax.barh(labels, values, left=left, color=color, label=outcome)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("Codex jobs on pull requests")
+    ax.set_title("Fork PRs are skipped; same-repo PRs still run")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def db_failures_over_time(analysis: Analysis) -> Figure:
+    db = analysis.failures[analysis.failures["kind"] == "db"]
+    weekly = _weekly(db, "category")
+    fig, ax = plt.subplots(figsize=(11, 3.2))
+    bottom = None
+    for index, category in enumerate(weekly.columns):
+        ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category, align="edge",
+               color=("#c0504d", "#f79646", "#8064a2")[index % 3])  # fmt: skip
+        bottom = weekly[category] if bottom is None else bottom + weekly[category]
+    _mark_cutover(ax, analysis)
+    ax.set_ylabel("DB test failures per week")
+    ax.set_title("DB function test failures")
+    if len(weekly.columns):
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show(fig: Figure, dpi: int = 110):
+    """The figure as a PNG image for the notebook (independent of the kernel's matplotlib backend)."""
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")

@@ -1,0 +1,97 @@
+"""A GitHub Actions workflow that runs the report on a schedule and publishes it.
+
+The cron avoids minute 0 (GitHub delays or drops scheduled runs at the top of the hour). The
+report is an artifact by default, because GitHub Pages sites are public even for most private
+repositories; `pages=True` adds a deploy job for teams that want a stable URL. The history cache
+is kept between runs with actions/cache so each refresh only asks GitHub what changed.
+"""
+
+from __future__ import annotations
+
+DEFAULT_INSTALL = "git+https://github.com/${{ github.repository_owner }}/codex-kit"
+
+TEMPLATE = """\
+# Written by `codex-kit schedule`: a scheduled Codex reliability report.
+name: Codex reliability report
+
+on:
+  schedule:
+    - cron: "{cron}"
+  workflow_dispatch:
+
+permissions:
+  contents: read
+
+concurrency:
+  group: codex-reliability-report
+  cancel-in-progress: false
+
+jobs:
+  report:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      actions: read
+      contents: read
+    steps:
+      - uses: actions/setup-python@v6
+        with:
+          python-version: "3.11"
+      - name: Install codex-kit
+        env:
+          CODEX_KIT_SOURCE: {install}
+        run: python -m pip install "codex-kit @ ${{CODEX_KIT_SOURCE}}"
+      - name: Restore the history cache
+        uses: actions/cache@v5
+        with:
+          path: ${{{{ runner.temp }}}}/codex-kit-cache
+          key: codex-kit-history-${{{{ github.run_id }}}}
+          restore-keys: codex-kit-history-
+      - name: Fetch history and run the report
+        env:
+          GITHUB_TOKEN: ${{{{ github.token }}}}
+          CACHE_DIR: ${{{{ runner.temp }}}}/codex-kit-cache
+          REPO: ${{{{ github.repository }}}}
+        run: |
+          set +e
+          codex-kit report --repo "$REPO" --workflow {workflow} --fetch --cache "$CACHE_DIR" --out report
+          status=$?
+          if [ -f report/summary.md ]; then cat report/summary.md >> "$GITHUB_STEP_SUMMARY"; fi
+          if [ "$status" -eq 2 ]; then exit 2; fi
+          echo "codex-kit report exit status: $status (1 means a criterion failed)"
+      - name: Upload the report
+        if: ${{{{ !cancelled() }}}}
+        uses: actions/upload-artifact@v6
+        with:
+          name: codex-reliability-report
+          path: report/
+{pages}"""
+
+PAGES = """\
+      - name: Prepare the Pages site
+        run: mkdir -p site && cp report/reliability_report.html site/index.html
+      - uses: actions/upload-pages-artifact@v4
+        with:
+          path: site
+
+  deploy:
+    needs: report
+    runs-on: ubuntu-latest
+    permissions:
+      pages: write
+      id-token: write
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - id: deployment
+        uses: actions/deploy-pages@v5
+"""
+
+
+def schedule_workflow(workflow: str = "invariants.yml", cron: str = "23 6 * * 1", pages: bool = False,
+                      install: str = DEFAULT_INSTALL) -> str:  # fmt: skip
+    minute = cron.split()[0]
+    if minute in ("0", "00"):
+        raise ValueError("pick a minute other than 0: GitHub delays or drops scheduled runs at the top of the hour")
+    return TEMPLATE.format(cron=cron, workflow=workflow, install=install, pages=PAGES if pages else "")

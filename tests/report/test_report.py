@@ -1,0 +1,109 @@
+"""The report as a user gets it: papermill runs the notebook, nbconvert writes the HTML, a browser opens it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kit.cli import main
+from kit.history.cache import cache_folder
+from kit.report.run import run_report
+from kit.sample import REPO, WORKFLOW, Scenario, generate, write_sample
+from tests import lint
+from tests.fake_github import FakeGitHub
+
+TOKEN = "ghp_reportleak0123456789abcdefghijklmnopqr"
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory: pytest.TempPathFactory):
+    return run_report(tmp_path_factory.mktemp("report"), {"repo": ""})
+
+
+def test_sample_report_outputs(sample_report) -> None:
+    report = sample_report.report
+    assert [v["status"] for v in report["verdicts"]] == ["PASS"] * 5
+    html = sample_report.html.read_text()
+    assert "Codex reliability report" in html and "No Codex step fails with a server-info error" in html
+    assert html.count("data:image/png") >= 4, "every chart is embedded"
+    assert "from kit.report" not in html and "analyse(" not in html, "no code in the dashboard"
+    assert ('src="http' not in html and "cdn" not in html.lower().replace("cdnjs", "")) or "<script src" not in html
+    assert "| No Codex step fails with a server-info error | **PASS** |" in sample_report.summary.read_text()
+    print(f"\nsample report: {sample_report.seconds:.1f} s")
+    assert sample_report.seconds < 60
+
+
+def test_report_in_a_browser(sample_report, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on this machine; install Debian's `chromium` (bash scripts/test.sh does as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (a test extra)")
+    errors: list[str] = []
+    with sync_api.sync_playwright() as play:
+        browser = play.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(sample_report.html.resolve().as_uri())
+        page.wait_for_load_state("load")
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+        verdicts = page.inner_text("table.verdicts")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert len(images) >= 4 and all(w > 200 and h > 100 for w, h in images), images
+    assert verdicts.count("PASS") == 5
+    assert errors == []
+
+
+def test_failing_criterion_exits_1(tmp_path: Path, capsys) -> None:
+    write_sample(tmp_path / "cache", Scenario(after_server_info_failures=3))
+    code = main(["report", "--repo", REPO, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "server-info error" in out
+
+
+def test_missing_cache_exits_2(tmp_path: Path, capsys) -> None:
+    code = main(["report", "--repo", "octo/none", "--cache", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "no history cached for octo/none" in capsys.readouterr().err
+
+
+def test_fetch_then_report_offline_and_the_token_stays_secret(tmp_path: Path, monkeypatch) -> None:
+    generated = generate(Scenario(days=12, cutover_day=6, runs_per_day=8))
+    with FakeGitHub(REPO, token=TOKEN) as fake:
+        for run in generated.runs:
+            fake.add_run(run, generated.jobs[run["id"]], {})
+        fake.logs.update(generated.logs)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        out = tmp_path / "out"
+        code = main(["report", "--repo", REPO, "--workflow", WORKFLOW, "--fetch", "--api-url", fake.url,
+                     "--cache", str(tmp_path / "cache"), "--out", str(out), "--min-runs", "5"])  # fmt: skip
+    assert code in (0, 1)
+    report = json.loads((out / "report.json").read_text())
+    assert report["repo"] == REPO and len(report["verdicts"]) == 5
+    assert (cache_folder(tmp_path / "cache", REPO) / "runs.parquet").exists()
+    for path in [*out.rglob("*"), *(tmp_path / "cache").rglob("*")]:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("pages", [False, True])
+def test_schedule_workflow_lints_clean(tmp_path: Path, pages: bool) -> None:
+    target = tmp_path / ".github" / "workflows" / "codex-report.yml"
+    assert main(["schedule", "--write", str(target), *(["--pages"] if pages else [])]) == 0
+    assert not lint.actionlint([target])
+    assert lint.schema_ok(target)
+    assert "23 6 * * 1" in target.read_text()
+
+
+def test_schedule_refuses_minute_zero(capsys) -> None:
+    assert main(["schedule", "--cron", "0 6 * * *"]) == 2
+    assert "minute other than 0" in capsys.readouterr().err
