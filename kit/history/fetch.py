@@ -31,10 +31,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from kit.history.cache import History, HistoryCache
-from kit.history.client import GitHubClient
+from kit.history.client import GitHubClient, GitHubError
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
 
-SAVE_EVERY = 25
+SAVE_EVERY = 200  # runs (or logs) between saves: a killed fetch loses at most this much work
 
 
 @dataclass
@@ -95,8 +95,12 @@ class Fetcher:
         self.client.etags = history.state.setdefault("etags", {})
         self.list_runs(history, listing)
         self.save(history)
-        self.fetch_jobs(history)
-        self.fetch_logs(history)
+        try:
+            self.fetch_jobs(history)
+            self.fetch_logs(history)
+        except GitHubError:
+            self.save(history)  # keep what was fetched; the next fetch resumes from here
+            raise
         self.save(history)
         self.client.close()
         self.report.requests = self.client.stats.sent
@@ -137,39 +141,43 @@ class Fetcher:
         wanted = runs[(runs["status"] == "completed") & (runs["jobs_attempt"] < runs["run_attempt"])]
         wanted = wanted[wanted["workflow"] == self.workflow].sort_values("run_id")
         batch = _Batch()
-        for run in self._bar(wanted.itertuples(), len(wanted), "jobs"):
-            for job in self.client.jobs(int(run.run_id)):
-                steps = step_rows(job, self.recognise)
-                row = job_row(job, steps, self.recognise)
-                row["log_status"] = _log_status(history, row)
-                batch.jobs.append(row)
-                batch.steps.extend(steps)
-            batch.attempts[int(run.run_id)] = int(run.run_attempt)
-            self.report.jobs_fetched_for += 1
-            if len(batch.attempts) == SAVE_EVERY:
-                batch.apply(history)
-                self.save(history)
-        batch.apply(history)
+        try:
+            for run in self._bar(wanted.itertuples(), len(wanted), "jobs"):
+                for job in self.client.jobs(int(run.run_id)):
+                    steps = step_rows(job, self.recognise)
+                    row = job_row(job, steps, self.recognise)
+                    row["log_status"] = _log_status(history, row)
+                    batch.jobs.append(row)
+                    batch.steps.extend(steps)
+                batch.attempts[int(run.run_id)] = int(run.run_attempt)
+                self.report.jobs_fetched_for += 1
+                if len(batch.attempts) == SAVE_EVERY:
+                    batch.apply(history)
+                    self.save(history)
+        finally:
+            batch.apply(history)
 
     # --- 4: logs ------------------------------------------------------------------------------------------
     def fetch_logs(self, history: History) -> None:
         jobs = history.jobs
         pending = jobs[jobs["log_status"] == "pending"].sort_values("job_id")
         batch = _Batch()
-        for job in self._bar(pending.itertuples(), len(pending), "logs"):
-            text = self.client.job_log(int(job.job_id))
-            if text is None:
-                batch.log_status[int(job.job_id)] = "gone"
-                self.report.logs_gone += 1
-            else:
-                self.cache.save_log(int(job.job_id), text)
-                batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
-                batch.log_status[int(job.job_id)] = "fetched"
-                self.report.logs_fetched += 1
-            if len(batch.log_status) == SAVE_EVERY:
-                batch.apply(history)
-                self.save(history)
-        batch.apply(history)
+        try:
+            for job in self._bar(pending.itertuples(), len(pending), "logs"):
+                text = self.client.job_log(int(job.job_id))
+                if text is None:
+                    batch.log_status[int(job.job_id)] = "gone"
+                    self.report.logs_gone += 1
+                else:
+                    self.cache.save_log(int(job.job_id), text)
+                    batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
+                    batch.log_status[int(job.job_id)] = "fetched"
+                    self.report.logs_fetched += 1
+                if len(batch.log_status) == SAVE_EVERY:
+                    batch.apply(history)
+                    self.save(history)
+        finally:
+            batch.apply(history)
 
     def _bar(self, items, total: int, what: str):
         return tqdm(items, total=total, desc=what, unit=what[:-1], disable=not self.progress or total < 20)

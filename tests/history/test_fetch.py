@@ -112,7 +112,7 @@ def test_in_progress_runs_are_revisited_and_reruns_refetched(fake: FakeGitHub, t
 
 
 def test_killed_fetch_resumes_to_the_same_tables(fake: FakeGitHub, tmp_path: Path) -> None:
-    populate(fake, 260, hardened_after=1100)
+    populate(fake, 460, hardened_after=1100)
     whole = tmp_path / "whole"
     fetcher(fake, whole).run()
 
@@ -130,7 +130,7 @@ def test_killed_fetch_resumes_to_the_same_tables(fake: FakeGitHub, tmp_path: Pat
     with pytest.raises(Killed):
         fetcher(fake, broken, on_save=kill_on_second_save).run()
     partial = HistoryCache(broken).load()
-    assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 260
+    assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460
     fetcher(fake, broken).run()
     assert tables(broken) == tables(whole)
     assert sorted(p.name for p in (broken / "logs").iterdir()) == sorted(p.name for p in (whole / "logs").iterdir())

@@ -1,0 +1,116 @@
+"""How many GitHub requests a fetch costs, against its lower bound and against a naive ghapi script.
+
+Run: .venv/bin/python benchmarks/requests_bench.py [--runs 1000 10000] [--latency-runs 1000 --latency 0.05]
+
+Everything talks HTTP to the tests' fake GitHub server on loopback. The lower bound for a first
+pull is ceil(runs/100) listing pages + one jobs listing per run + one request per needed log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ghapi.all import GhApi
+
+from kit.history.cache import HistoryCache
+from kit.history.client import GitHubClient
+from kit.history.fetch import Fetcher
+from tests.fake_github import FakeGitHub
+from tests.history_builder import REPO, populate
+
+TOKEN = "bench-token"
+WORKFLOW = "invariants.yml"
+
+
+def fetch(fake: FakeGitHub, cache: Path) -> tuple[int, float]:
+    start, began = len(fake.requests), time.perf_counter()
+    client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=lambda s: None)
+    Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False).run()
+    return sum(r.counted for r in fake.requests[start:]), time.perf_counter() - began
+
+
+def naive(fake: FakeGitHub, reuse_connections: bool = False) -> tuple[int, float]:
+    """What a user would write with ghapi alone: every page, jobs of every run, logs of failed jobs.
+
+    `reuse_connections` gives it one connection pool (ghapi's default opens a new client per
+    request); used for the request counts on large histories so the benchmark finishes sooner.
+    """
+    start, began = len(fake.requests), time.perf_counter()
+    api = GhApi(owner="octo", repo="app", token=TOKEN, gh_host=fake.url, sync=True)
+    if reuse_connections:
+        import httpx2
+
+        api.transport.client = httpx2.Client(follow_redirects=True)
+    page = 1
+    while True:
+        runs = api.actions.list_workflow_runs(WORKFLOW, per_page=100, page=page).workflow_runs
+        if not runs:
+            break
+        for run in runs:
+            jobs = api.actions.list_jobs_for_workflow_run(run.id, filter="all", per_page=100).jobs
+            for job in jobs:
+                if job.conclusion == "failure":
+                    api.actions.download_job_logs_for_workflow_run(job.id)
+        page += 1
+    return sum(r.counted for r in fake.requests[start:]), time.perf_counter() - began
+
+
+def lower_bound(fake: FakeGitHub, cache: Path) -> int:
+    history = HistoryCache(cache).load()
+    return math.ceil(len(fake.runs) / 100) + len(fake.runs) + int(history.jobs["needs_log"].sum())
+
+
+def measure(runs: int) -> None:
+    with FakeGitHub(REPO, token=TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
+        fake.limit = fake.remaining = 1_000_000  # a GitHub App installation's budget, so 10,000 runs fit
+        populate(fake, runs, hardened_after=1000 + runs // 2)
+        cache = Path(folder)
+        first, first_s = fetch(fake, cache)
+        bound = lower_bound(fake, cache)
+        again, _ = fetch(fake, cache)
+        populate(fake, 50, seed=7, first_id=1000 + runs)
+        after_new, _ = fetch(fake, cache)
+        new_logs = sum(1 for j in fake.logs if j // 10 >= 1000 + runs)
+        naive_count, naive_s = naive(fake, reuse_connections=True)
+        jobs = HistoryCache(cache).load().jobs
+        hidden = int((jobs["needs_log"] & (jobs["conclusion"] == "success")).sum())
+        print(f"\n{runs} runs (lower bound for a first pull: {bound})")
+        print(f"  (a) first pull            {first:6d} requests  {first / bound:5.2f}x the bound  ({first_s:.1f} s)")
+        print(f"  (b) immediate refresh     {again:6d} requests counted against the rate limit")
+        print(f"  (c) refresh after 50 new  {after_new:6d} requests  (1 page + 50 + {new_logs} logs = {51 + new_logs})")
+        print(f"  (d) naive ghapi script    {naive_count:6d} requests  {naive_count / bound:5.2f}x the bound, "
+              f"and the same again on every refresh ({naive_s:.1f} s)")  # fmt: skip
+        print(f"      the naive script never sees the {hidden} Codex failures hidden by continue-on-error")
+
+
+def measure_latency(runs: int, latency: float) -> None:
+    with FakeGitHub(REPO, token=TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
+        populate(fake, runs)
+        fake.latency = latency
+        _, ours = fetch(fake, Path(folder))
+        _, theirs = naive(fake)
+        print(f"\nwith {latency * 1000:.0f} ms per request, {runs} runs: codex-kit first pull {ours:.1f} s, "
+              f"naive {theirs:.1f} s ({theirs / ours:.2f}x)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--latency-runs", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    args = parser.parse_args()
+    for runs in args.runs:
+        measure(runs)
+    if args.latency_runs:
+        measure_latency(args.latency_runs, args.latency)
+
+
+if __name__ == "__main__":
+    main()
