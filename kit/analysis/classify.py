@@ -76,29 +76,28 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     """One row per failing (or fork-skipped) job attempt, with its category and evidence."""
     taxonomy = taxonomy or load_taxonomy()
     picked = candidate_jobs(history)
-    lines = history.log_lines[history.log_lines["job_id"].isin(picked["job_id"])]
-    by_job = {
-        job_id: list(zip(group["line_no"].tolist(), group["text"].tolist(), strict=True))
-        for job_id, group in lines.sort_values(["job_id", "line_no"]).groupby("job_id", sort=False)
-    }
+    lines = history.log_lines[history.log_lines["job_id"].isin(picked["job_id"])].sort_values(["job_id", "line_no"])
+    by_job: dict[int, list[tuple[int, str]]] = {}
+    for job_id, line_no, text in zip(lines["job_id"].tolist(), lines["line_no"].tolist(), lines["text"].tolist(),
+                                     strict=True):  # fmt: skip
+        by_job.setdefault(job_id, []).append((line_no, text))
     runs = history.runs.set_index("run_id")
     latest = history.jobs.groupby("run_id")["run_attempt"].max()
+    run_columns = {"run_url": "html_url", "created_at": "created_at", "event": "event", "is_fork_pr": "is_fork_pr",
+                   "run_conclusion": "conclusion", "head_branch": "head_branch"}  # fmt: skip
+    for target, source in run_columns.items():
+        picked[target] = picked["run_id"].map(runs[source])
+    picked["latest_attempt"] = picked["run_attempt"] == picked["run_id"].map(latest)
     rows = []
     for job in picked.itertuples(index=False):
         row = _verdict(job, by_job.get(job.job_id, []), taxonomy)
         if row is None:
             continue
-        run = runs.loc[job.run_id] if job.run_id in runs.index else None
         row.update(
-            job_url=job.html_url,
-            run_url=run["html_url"] if run is not None else "",
-            created_at=run["created_at"] if run is not None else pd.NaT,
-            event=run["event"] if run is not None else "",
-            is_fork_pr=bool(run["is_fork_pr"]) if run is not None else False,
-            run_conclusion=run["conclusion"] if run is not None else "",
-            head_branch=run["head_branch"] if run is not None else "",
-            latest_attempt=job.run_attempt == latest.get(job.run_id, job.run_attempt),
-        )
+            job_url=job.html_url, run_url=job.run_url or "", created_at=job.created_at, event=job.event or "",
+            is_fork_pr=bool(job.is_fork_pr), run_conclusion=job.run_conclusion or "",
+            head_branch=job.head_branch or "", latest_attempt=bool(job.latest_attempt),
+        )  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
