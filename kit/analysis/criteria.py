@@ -92,23 +92,25 @@ def _count(frame: pd.DataFrame, window: str) -> int:
     return int((frame["window"] == window).sum())
 
 
+def _zero_after(id_: str, title: str, hits: pd.DataFrame, n_after: int, figures: str, t: Thresholds,
+                pass_evidence: list[tuple[str, str]] | None = None) -> Verdict:  # fmt: skip
+    """The shape of a "none of these after the cutover" criterion."""
+    if n_after < t.min_runs:
+        return Verdict(id_, title, NED, f"{figures} (fewer than {t.min_runs} after the cutover)")
+    after = hits[hits["window"] == "after"]
+    if len(after):
+        return Verdict(id_, title, FAIL, figures, _links(after, t.evidence_links))
+    return Verdict(id_, title, PASS, figures, pass_evidence or [])
+
+
 def _server_info(failures: pd.DataFrame, attempts: pd.DataFrame, t: Thresholds) -> Verdict:
-    title = "No Codex step fails with a server-info error"
     bad = failures[(failures["kind"] == "codex") & failures["server_info"]]
     n_after, n_before = _count(attempts, "after"), _count(attempts, "before")
-    after, before = bad[bad["window"] == "after"], bad[bad["window"] == "before"]
-    figures = f"after: {len(after)} in {n_after} Codex job attempts; before: {len(before)} in {n_before}"
-    if n_after < t.min_runs:
-        return Verdict("server-info", title, NED, f"{figures} (fewer than {t.min_runs} after the cutover)")
-    if len(after):
-        return Verdict("server-info", title, FAIL, figures, _links(after, t.evidence_links))
-    return Verdict(
-        "server-info",
-        title,
-        PASS,
-        figures,
-        _links(attempts[attempts["window"] == "after"].assign(run_url=lambda f: f["html_url"]), 2),
-    )
+    after, before = _count(bad, "after"), _count(bad, "before")
+    figures = f"after: {after} in {n_after} Codex job attempts; before: {before} in {n_before}"
+    sample = attempts[attempts["window"] == "after"].assign(run_url=lambda f: f["html_url"])
+    return _zero_after("server-info", "No Codex step fails with a server-info error", bad, n_after, figures, t,
+                       _links(sample, 2))  # fmt: skip
 
 
 def _non_blocking(history: History, window: pd.Series, attempts: pd.DataFrame, t: Thresholds) -> Verdict:
@@ -154,17 +156,14 @@ def _fork_guard(history: History, window: pd.Series) -> Verdict:
 
 
 def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame, t: Thresholds) -> Verdict:
-    title = "DB tests do not fail on the ACTIVE-count assertion"
     db = history.jobs[history.jobs["has_db_test"]]
     n_after = int((db["run_id"].map(window) == "after").sum())
     hits = failures[(failures["kind"] == "db") & (failures["category"] == "db-active-count")]
-    after, before = hits[hits["window"] == "after"], hits[hits["window"] == "before"]
-    figures = f"ACTIVE-count failures: after {len(after)} in {n_after} DB test jobs; before {len(before)}"
-    if n_after < t.min_runs:
-        return Verdict("db-active-count", title, NED, f"{figures} (fewer than {t.min_runs} after the cutover)")
-    if len(after):
-        return Verdict("db-active-count", title, FAIL, figures, _links(after, t.evidence_links))
-    return Verdict("db-active-count", title, PASS, figures)
+    after, before = _count(hits, "after"), _count(hits, "before")
+    figures = f"ACTIVE-count failures: after {after} in {n_after} DB test jobs; before {before}"
+    return _zero_after(
+        "db-active-count", "DB tests do not fail on the ACTIVE-count assertion", hits, n_after, figures, t
+    )
 
 
 def _actionable(failures: pd.DataFrame, t: Thresholds) -> Verdict:

@@ -31,25 +31,28 @@ def _mark_cutover(ax, analysis: Analysis) -> None:
                     xytext=(4, -12), textcoords="offset points", fontsize=9)  # fmt: skip
 
 
-def categories_over_time(analysis: Analysis) -> Figure:
-    """Codex failures per week by category, stacked, with the cutover marked."""
-    codex = analysis.failures[
-        (analysis.failures["kind"] == "codex") & ~analysis.failures["category"].isin(NOT_FAILURES)
-    ]
-    weekly = _weekly(codex, "category")
-    fig, ax = plt.subplots(figsize=(11, 4.2))
+def _stacked_weekly(analysis: Analysis, frame: pd.DataFrame, title: str, ylabel: str, height: float) -> Figure:
+    """Counts per week by category, stacked, with the cutover marked."""
+    weekly = _weekly(frame, "category")
+    fig, ax = plt.subplots(figsize=(11, height))
     bottom = None
     for index, category in enumerate(weekly.columns):
         ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category,
                color=PALETTE[index % len(PALETTE)], align="edge")  # fmt: skip
         bottom = weekly[category] if bottom is None else bottom + weekly[category]
     _mark_cutover(ax, analysis)
-    ax.set_ylabel("Codex failures per week")
-    ax.set_title("Codex failures by category")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     if len(weekly.columns):
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def categories_over_time(analysis: Analysis) -> Figure:
+    failures = analysis.failures
+    codex = failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
+    return _stacked_weekly(analysis, codex, "Codex failures by category", "Codex failures per week", 4.2)
 
 
 def rates_before_after(analysis: Analysis) -> Figure:
@@ -112,20 +115,7 @@ def fork_handling(analysis: Analysis, history) -> Figure:
 
 def db_failures_over_time(analysis: Analysis) -> Figure:
     db = analysis.failures[analysis.failures["kind"] == "db"]
-    weekly = _weekly(db, "category")
-    fig, ax = plt.subplots(figsize=(11, 3.2))
-    bottom = None
-    for index, category in enumerate(weekly.columns):
-        ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category, align="edge",
-               color=("#c0504d", "#f79646", "#8064a2")[index % 3])  # fmt: skip
-        bottom = weekly[category] if bottom is None else bottom + weekly[category]
-    _mark_cutover(ax, analysis)
-    ax.set_ylabel("DB test failures per week")
-    ax.set_title("DB function test failures")
-    if len(weekly.columns):
-        ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _stacked_weekly(analysis, db, "DB function test failures", "DB test failures per week", 3.2)
 
 
 def show(fig: Figure, dpi: int = 110):
