@@ -16,6 +16,13 @@ from kit.analysis.criteria import FAIL, NED, PASS, Analysis
 from kit.analysis.taxonomy import NOT_FAILURES, load_taxonomy
 
 COLOURS = {PASS: "#2e7d32", FAIL: "#c62828", NED: "#757575"}
+STYLE = (
+    "<style>table.verdicts, table.failures {border-collapse: collapse; width: 100%; font-size: 13px}"
+    " table.verdicts td, table.verdicts th, table.failures td, table.failures th"
+    " {text-align: left !important; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid #ddd}"
+    " table.verdicts td:nth-child(2) {width: 9em; text-align: center !important}"
+    " table.failures code {white-space: pre-wrap; font-size: 12px}</style>"
+)
 
 
 def _link(url: str, text: str) -> str:
@@ -33,7 +40,7 @@ def verdict_html(analysis: Analysis) -> str:
             f"<td>{html.escape(verdict.figures)}</td><td>{links}</td></tr>"
         )
     head = "<tr><th>Success criterion</th><th>Verdict</th><th>Figures</th><th>Runs</th></tr>"
-    return f'<table class="verdicts">{head}{"".join(rows)}</table>'
+    return f'{STYLE}<table class="verdicts">{head}{"".join(rows)}</table>'
 
 
 def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
