@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kit.patch.repo import RepoResult, patch_repo
+from kit.report.schedule import DEFAULT_INSTALL
 
 
 def _patch(args: argparse.Namespace) -> int:
@@ -91,7 +92,7 @@ def _schedule(args: argparse.Namespace) -> int:
     from kit.textfile import write_atomic
 
     try:
-        text = schedule_workflow(args.workflow, args.cron, args.pages)
+        text = schedule_workflow(args.workflow, args.cron, args.pages, args.install)
     except ValueError as err:
         print(f"codex-kit: {err}", file=sys.stderr)
         return 2
@@ -153,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--cron", default="23 6 * * 1", help="cron schedule (default: Mondays 06:23 UTC)")
     schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
     schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
+    schedule.add_argument(
+        "--install",
+        default=DEFAULT_INSTALL,
+        help="where pip installs codex-kit from (default: the codex-kit repository of the same owner)",
+    )
     schedule.set_defaults(func=_schedule)
 
     sample = sub.add_parser("sample", help="regenerate the shipped sample history (deterministic)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,13 @@ import papermill
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "reliability_report.ipynb"
+NOTEBOOK_NAME = "reliability_report.ipynb"
+# A source checkout has the notebook beside the package; an installed codex-kit has it under share/.
+CANDIDATES = (
+    Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK_NAME,
+    Path(sys.prefix) / "share" / "codex-kit" / "notebooks" / NOTEBOOK_NAME,
+)
+NOTEBOOK = next((path for path in CANDIDATES if path.exists()), CANDIDATES[0])
 _REMOTE = re.compile(r"<(script|link)\b[^>]*(?:src|href)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.IGNORECASE)
 
 
@@ -47,7 +54,7 @@ def run_report(out_dir: Path, parameters: dict[str, Any], kernel: str = "python3
     try:
         papermill.execute_notebook(
             str(NOTEBOOK), str(executed), parameters=params, kernel_name=kernel, progress_bar=False,
-            cwd=str(NOTEBOOK.parent.parent), report_mode=True,
+            cwd=str(out_dir), report_mode=True,
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
         raise ReportError(f"the report notebook failed: {err.ename}: {err.evalue}") from err
