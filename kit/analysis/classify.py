@@ -24,7 +24,7 @@ KIT_WARNING = re.compile(r"##\[(?:warning|error)\]" + re.escape(MESSAGE_PREFIX))
 COLUMNS = [
     "job_id", "run_id", "run_attempt", "kind", "category", "rule", "server_info", "line_no", "line", "job_name",
     "job_conclusion", "codex_conclusion", "hardened", "job_url", "run_url", "created_at", "event", "is_fork_pr",
-    "run_conclusion", "head_branch", "latest_attempt", "log_status", "kit_message",
+    "run_conclusion", "head_branch", "latest_attempt", "fixed_by_rerun", "log_status", "kit_message",
 ]  # fmt: skip
 
 
@@ -88,6 +88,10 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     for target, source in run_columns.items():
         picked[target] = picked["run_id"].map(runs[source])
     picked["latest_attempt"] = picked["run_attempt"] == picked["run_id"].map(latest)
+    jobs = history.jobs
+    good = jobs[jobs["conclusion"] == "success"].groupby(["run_id", "name"])["run_attempt"].max()
+    best = pd.Series(list(zip(picked["run_id"], picked["name"], strict=True)), index=picked.index).map(good.to_dict())
+    picked["fixed_by_rerun"] = best.fillna(0).astype(int) > picked["run_attempt"]
     rows = []
     for job in picked.itertuples(index=False):
         row = _verdict(job, by_job.get(job.job_id, []), taxonomy)
@@ -97,6 +101,7 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
             job_url=job.html_url, run_url=job.run_url or "", created_at=job.created_at, event=job.event or "",
             is_fork_pr=bool(job.is_fork_pr), run_conclusion=job.run_conclusion or "",
             head_branch=job.head_branch or "", latest_attempt=bool(job.latest_attempt),
+            fixed_by_rerun=bool(job.fixed_by_rerun),
         )  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -55,7 +55,8 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
         remedy = meanings.get(row.category, ("", ""))[1]
         rows.append(
             f"<tr><td>{when}</td><td>{_link(row.run_url, run_id)}</td><td>{_link(row.job_url, row.job_name)}</td>"
-            f"<td>{html.escape(row.window)}</td><td><b>{html.escape(row.category)}</b></td>"
+            f"<td>{html.escape(row.window)}{' (a rerun passed)' if row.fixed_by_rerun else ''}</td>"
+            f"<td><b>{html.escape(row.category)}</b></td>"
             f"<td><code>{html.escape(line[:220])}</code></td><td>{html.escape(remedy)}</td></tr>"
         )
     titles = ("When", "Run", "Job", "Window", "Category", "Evidence", "What to do")

@@ -95,3 +95,17 @@ def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
         assert (written / f"{name}.parquet").read_bytes() == (shipped / f"{name}.parquet").read_bytes(), name
     history = HistoryCache(shipped).load()
     assert len(history.runs) > 2000 and isinstance(history.runs["created_at"].dtype, pd.DatetimeTZDtype)
+
+
+def test_reruns_that_passed_are_marked(sample) -> None:
+    _, history = sample
+    failures = analyse(history).failures
+    fixed = failures[failures["fixed_by_rerun"]]
+    assert len(fixed) > 0
+    jobs = history.jobs
+    for row in fixed.itertuples():
+        later = jobs[
+            (jobs["run_id"] == row.run_id) & (jobs["name"] == row.job_name) & (jobs["run_attempt"] > row.run_attempt)
+        ]
+        assert (later["conclusion"] == "success").any()
+    assert not failures[failures["latest_attempt"] & failures["fixed_by_rerun"]].shape[0]
