@@ -34,6 +34,7 @@ from kit.vocabulary import (
 )
 
 FORK_GUARD = "!github.event.pull_request || github.event.pull_request.head.repo.full_name == github.repository"
+NAIVE_GUARD = re.compile(r"head\.repo\.full_name\s*==\s*github\.repository")
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,25 @@ class JobPlanner:
 
     def fork_guard(self) -> None:
         old = self.job.data.get("if")
+        self.note_naive_guard(old)
         if old is not None and ex.contains(_text(old), FORK_GUARD):
             return
         new = self.and_condition(self.job.node, old, FORK_GUARD, anchor="runs-on")
         self.plan.if_expect = Expr(new)
         self.plan.actions.append("fork guard on the job's `if:` (push, schedule and dispatch still run)")
+
+    def note_naive_guard(self, old: Any) -> None:
+        """A same-repo check without a no-PR escape never runs on push, schedule or dispatch: say so."""
+        if old is None or not NAIVE_GUARD.search(_text(old)) or "!github.event.pull_request" in _text(old):
+            return
+        triggers = _triggers(self.doc.data)
+        other = sorted(triggers - {"pull_request", "pull_request_target", "workflow_call"})
+        if other:
+            self.plan.notes.append(
+                f"the job's own condition compares head.repo.full_name with github.repository, which is false on "
+                f"{', '.join(other)} runs, so the job never runs there; the kit's guard already skips fork PRs, "
+                "so that comparison can go"
+            )
 
     def codex_step(self, codex: CodexStep, preflights: dict[str, str]) -> None:
         expect = self.plan.step(codex.index)
@@ -429,6 +444,17 @@ def soften_script(script: str, output_file: str) -> str:
             depth -= 1
         lines[number] = line
     return "\n".join(lines)
+
+
+def _triggers(data: Any) -> set[str]:
+    on = data.get("on", data.get(True)) if isinstance(data, dict) else None
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(t) for t in on}
+    if isinstance(on, dict):
+        return {str(t) for t in on}
+    return set()
 
 
 def _text(value: Any) -> str:

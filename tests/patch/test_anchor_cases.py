@@ -512,3 +512,13 @@ def test_schema_actionlint_and_exact_hunks(tmp_path: Path) -> None:
     assert not (lint.actionlint([after]) - Counter(renamed))
     removed = [line for line in BASIC.splitlines() if line not in result.text.splitlines()]
     assert removed == [], "the patch only adds lines here; nothing of the original is lost"
+
+
+def test_naive_same_repo_guard_is_reported() -> None:
+    text = BASIC.replace(
+        "  review:\n    runs-on",
+        "  review:\n    if: github.event.pull_request.head.repo.full_name == github.repository\n    runs-on",
+    )
+    result = patch_workflow(text)
+    (note,) = result.jobs[0].notes
+    assert "false on push runs" in note
