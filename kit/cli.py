@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.patch.repo import RepoResult, patch_repo
 from kit.report.schedule import DEFAULT_INSTALL
 
@@ -133,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--cache", help="cache root (default: the user cache dir)")
     fetch.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL (Enterprise, tests)")
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
+    fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
+    fetch.add_argument("--db-job-pattern", default=DB_JOB_PATTERN, help="regex that names a DB-test job or step")
     fetch.set_defaults(func=_fetch)
 
     report = sub.add_parser("report", help="run the reliability report (no arguments: the shipped sample)")

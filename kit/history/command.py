@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from platformdirs import user_cache_dir
 from kit.history.cache import CacheError, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, GitHubError
 from kit.history.fetch import Fetcher
+from kit.history.tables import Recognise
 
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 
@@ -39,8 +41,14 @@ def run_fetch(args: argparse.Namespace) -> int:
         )
     root = Path(args.cache) if args.cache else default_cache_root()
     try:
+        recognise = Recognise(re.compile(args.codex_step_pattern, re.I), re.compile(args.db_job_pattern, re.I))
+    except re.error as err:
+        print(f"codex-kit: a --*-pattern is not a valid regular expression: {err}", file=sys.stderr)
+        return 2
+    try:
         client = GitHubClient(args.repo, api_url=args.api_url, token=token, max_wait=args.max_wait)
-        fetcher = Fetcher(client, HistoryCache(cache_folder(root, args.repo)), args.workflow, args.since, args.until)
+        folder = HistoryCache(cache_folder(root, args.repo))
+        fetcher = Fetcher(client, folder, args.workflow, args.since, args.until, recognise=recognise)
         report = fetcher.run()
     except (GitHubError, CacheError) as err:
         print(f"codex-kit: {err}", file=sys.stderr)

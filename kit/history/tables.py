@@ -21,12 +21,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _GENERIC = re.compile(r"##\[(?:error|warning)\]|codex-kit:|error|fail|not ok|assert|exit code", re.IGNORECASE)
 
 
+CODEX_STEP_PATTERN = r"codex"
+DB_JOB_PATTERN = r"\b(db|database|pgtap|postgres|sql|policy|policies)\b"
+
+
 @dataclass(frozen=True)
 class Recognise:
     """How Codex steps and DB-test jobs are recognised by name."""
 
-    codex: re.Pattern[str] = re.compile(r"codex", re.IGNORECASE)
-    db_test: re.Pattern[str] = re.compile(r"\b(db|database|pgtap|postgres|sql|policy|policies)\b", re.IGNORECASE)
+    codex: re.Pattern[str] = re.compile(CODEX_STEP_PATTERN, re.IGNORECASE)
+    db_test: re.Pattern[str] = re.compile(DB_JOB_PATTERN, re.IGNORECASE)
 
     def is_codex_step(self, name: str) -> bool:
         return name not in KIT_STEP_NAMES and (
