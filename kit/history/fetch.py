@@ -151,9 +151,7 @@ class Fetcher:
                     batch.steps.extend(steps)
                 batch.attempts[int(run.run_id)] = int(run.run_attempt)
                 self.report.jobs_fetched_for += 1
-                if len(batch.attempts) == SAVE_EVERY:
-                    batch.apply(history)
-                    self.save(history)
+                self._checkpoint(batch, len(batch.attempts), history)
         finally:
             batch.apply(history)
 
@@ -173,11 +171,15 @@ class Fetcher:
                     batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
                     batch.log_status[int(job.job_id)] = "fetched"
                     self.report.logs_fetched += 1
-                if len(batch.log_status) == SAVE_EVERY:
-                    batch.apply(history)
-                    self.save(history)
+                self._checkpoint(batch, len(batch.log_status), history)
         finally:
             batch.apply(history)
+
+    def _checkpoint(self, batch: _Batch, pending: int, history: History) -> None:
+        """Every SAVE_EVERY items, fold the batch into the tables and save, so a killed fetch resumes."""
+        if pending >= SAVE_EVERY:
+            batch.apply(history)
+            self.save(history)
 
     def _bar(self, items, total: int, what: str):
         return tqdm(items, total=total, desc=what, unit=what[:-1], disable=not self.progress or total < 20)

@@ -15,7 +15,7 @@ from kit.history.fetch import Fetcher
 from tests.fake_github import FakeGitHub, Fault
 from tests.history_builder import REPO, complete, populate, rerun
 
-TOKEN = "ghp_testtoken0123456789abcdefghijklmnopqrstuv"
+TOKEN = "codex-kit-test-token-fetch-0123456789abcdef"
 WORKFLOW = "invariants.yml"
 
 

@@ -15,7 +15,7 @@ from kit.sample import REPO, WORKFLOW, Scenario, generate, write_sample
 from tests import lint
 from tests.fake_github import FakeGitHub
 
-TOKEN = "ghp_reportleak0123456789abcdefghijklmnopqr"
+TOKEN = "codex-kit-test-token-report-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
