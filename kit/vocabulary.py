@@ -8,7 +8,6 @@ strings anywhere else.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 PREPARE_STEP_NAME: Final = "Prepare Codex home"
@@ -57,11 +56,6 @@ QUOTA_CODES: Final = (
     "organization_spend_limit_exceeded",
     "project_spend_limit_exceeded",
     "organization_usage_limit_exceeded",
-)
-
-KIT_LINE = re.compile(
-    r"codex-kit: (?P<event>preflight failed|codex output missing) "
-    r"step=(?P<step>\S+) reason=(?P<reason>[A-Za-z0-9_-]+)"
 )
 
 

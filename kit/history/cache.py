@@ -192,10 +192,6 @@ class HistoryCache:
         (self.folder / "logs").mkdir(parents=True, exist_ok=True)
         write_atomic(self.folder / "logs" / f"{job_id}.log.gz", gzip.compress(text.encode("utf-8"), mtime=0))
 
-    def read_log(self, job_id: int) -> str | None:
-        path = self.folder / "logs" / f"{job_id}.log.gz"
-        return gzip.decompress(path.read_bytes()).decode("utf-8") if path.exists() else None
-
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()

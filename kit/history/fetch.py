@@ -24,7 +24,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -227,7 +226,3 @@ def _log_status(history: History, row: dict[str, Any]) -> str:
     match = jobs.loc[jobs["job_id"] == row["job_id"], "log_status"] if not jobs.empty else pd.Series(dtype=str)
     previous = match.iloc[0] if len(match) else ""
     return previous if previous in ("fetched", "gone") else "pending"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

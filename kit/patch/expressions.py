@@ -16,7 +16,6 @@ from ruamel.yaml.error import YAMLError
 from kit.patch.yamldoc import UnsafeDocument
 
 _WRAPPED = re.compile(r"^\$\{\{(?P<inner>.*)\}\}$", re.DOTALL)
-_STATUS = re.compile(r"\b(always|success|failure|cancelled)\s*\(\s*\)")
 
 
 def unwrap(value: str) -> str:
@@ -36,10 +35,6 @@ def unwrap(value: str) -> str:
 def normalise(value: str) -> str:
     """Comparable form of a condition: no wrapper, whitespace folded."""
     return " ".join(unwrap(str(value)).split())
-
-
-def has_status_function(expression: str) -> bool:
-    return bool(_STATUS.search(expression))
 
 
 def combine(old: str, new: str) -> str:
