@@ -248,15 +248,10 @@ class GitHubClient:
                 return
             number = following
 
-    def workflow_runs(self, workflow: str, created: str | None = None) -> Iterator[Page]:
-        kwargs = {"created": created} if created else {}
+    def workflow_runs(self, workflow: str) -> Iterator[Page]:
+        """Every run of the workflow, newest first (no `created` filter: it caps a listing at 1,000)."""
         return self.pages(
-            f"runs of {workflow}",
-            self.api.actions.list_workflow_runs,
-            "workflow_runs",
-            workflow,
-            conditional=True,
-            **kwargs,
+            f"runs of {workflow}", self.api.actions.list_workflow_runs, "workflow_runs", workflow, conditional=True
         )
 
     def run(self, run_id: int) -> Reply:

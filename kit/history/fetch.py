@@ -4,7 +4,9 @@ Plan of a fetch, and why each part costs what it does:
 
 1. List runs newest first, 100 a page, each page a conditional request. A page that is unchanged
    since the last fetch answers 304 (free against the rate limit). Listing stops at the first page
-   whose runs are all known and complete, once an earlier listing has reached the bottom.
+   whose runs are all known and complete, once an earlier listing has reached the bottom, or at the
+   first page older than --since. --since/--until are applied here rather than with GitHub's
+   `created` query, which caps any listing at 1,000 runs.
 2. Re-ask, one by one (conditionally), the cached runs that were not complete and were not seen.
 3. For each completed run whose jobs are not stored for its latest attempt: its jobs with steps
    (`filter=all`, every attempt). A completed run is never asked for again unless it is re-run.
@@ -57,14 +59,12 @@ class FetchReport:
         )
 
 
-def _created_filter(since: str | None, until: str | None) -> str | None:
-    if since and until:
-        return f"{since}..{until}"
-    if since:
-        return f">={since}"
-    if until:
-        return f"<={until}"
-    return None
+def _bounds(since: str | None, until: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """[since, until] as UTC instants; `until` is a whole day. Filtered here, not with GitHub's `created`
+    query, which caps a listing at 1,000 runs."""
+    low = pd.Timestamp(since, tz="UTC") if since else None
+    high = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1) if until else None
+    return low, high
 
 
 class Fetcher:
@@ -82,7 +82,8 @@ class Fetcher:
         on_save: Callable[[History], None] | None = None,
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
-        self.created = _created_filter(since, until)
+        self.since, self.until = _bounds(since, until)
+        self.window_key = f"{since or ''}..{until or ''}"
         self.recognise = recognise or Recognise()
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
@@ -90,7 +91,7 @@ class Fetcher:
 
     def run(self) -> FetchReport:
         history = self.cache.load()
-        listing = history.state.setdefault("listings", {}).setdefault(f"{self.workflow}|{self.created}", {})
+        listing = history.state.setdefault("listings", {}).setdefault(f"{self.workflow}|{self.window_key}", {})
         self.client.etags = history.state.setdefault("etags", {})
         self.list_runs(history, listing)
         self.save(history)
@@ -117,14 +118,16 @@ class Fetcher:
         known = _known_runs(history)
         seen: set[int] = set()
         complete_before = bool(listing.get("complete"))
-        for page in self.client.workflow_runs(self.workflow, self.created):
+        for page in self.client.workflow_runs(self.workflow):
             rows = [run_row(item, self.workflow) for item in page.items]
+            older = rows and self.since is not None and min(pd.Timestamp(r["created_at"]) for r in rows) < self.since
+            rows = [r for r in rows if self._in_window(r["created_at"])]
             self.report.runs_new += sum(r["run_id"] not in known for r in rows)
             self.report.runs_listed += len(page.ids)
             settled = all(known.get(run_id) == "completed" for run_id in page.ids)
             history.upsert("runs", [_keep_jobs_attempt(history, r) for r in rows])
             seen.update(page.ids)
-            if complete_before and page.ids and settled:
+            if (complete_before and page.ids and settled) or older:
                 break
         listing["complete"] = True
         for run_id, status in sorted(known.items()):
@@ -133,6 +136,10 @@ class Fetcher:
                 self.report.runs_refreshed += 1
                 if reply.status != 304:
                     history.upsert("runs", [_keep_jobs_attempt(history, run_row(reply.data, self.workflow))])
+
+    def _in_window(self, created: str | None) -> bool:
+        moment = pd.Timestamp(created)
+        return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
 
     # --- 3: jobs ------------------------------------------------------------------------------------------
     def fetch_jobs(self, history: History) -> None:

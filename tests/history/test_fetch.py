@@ -6,7 +6,6 @@ import json
 import math
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from kit.history.cache import CacheError, HistoryCache
@@ -274,7 +273,7 @@ def test_token_never_reaches_the_cache(fake: FakeGitHub, tmp_path: Path) -> None
 
 
 def test_since_until_filter(fake: FakeGitHub, tmp_path: Path) -> None:
-    populate(fake, 48)
+    populate(fake, 120)  # one run an hour from 2026-06-01
     seen: list[str] = []
     original = fake._route
 
@@ -284,9 +283,11 @@ def test_since_until_filter(fake: FakeGitHub, tmp_path: Path) -> None:
         return original(request, path, query)
 
     fake._route = spy
-    fetcher(fake, tmp_path, since="2026-06-01", until="2026-06-02").run()
-    assert seen and set(seen) == {"2026-06-01..2026-06-02"}
-    assert isinstance(HistoryCache(tmp_path).load().runs, pd.DataFrame)
+    fetcher(fake, tmp_path, since="2026-06-02", until="2026-06-02").run()
+    runs = HistoryCache(tmp_path).load().runs
+    assert set(seen) == {""}, "no `created` query: GitHub caps such listings at 1,000 runs"
+    assert len(runs) == 24 and runs["created_at"].dt.day.unique().tolist() == [2]
+    assert fake.counted() <= 2 + 24 + len([j for j in fake.logs if 1024 <= j // 10 < 1048])
 
 
 def test_cli_fetch_reads_the_token_from_the_environment(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys) -> None:
