@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from kit.history.cache import History, HistoryCache
-from kit.history.client import GitHubClient, GitHubError
+from kit.history.client import GitHubClient, GitHubError, RequestStats
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
 
 SAVE_EVERY = 200  # runs (or logs) between saves: a killed fetch loses at most this much work
@@ -46,16 +46,15 @@ class FetchReport:
     jobs_fetched_for: int = 0
     logs_fetched: int = 0
     logs_gone: int = 0
-    requests: int = 0
-    not_modified: int = 0
-    rate_remaining: int | None = None
+    requests: RequestStats = field(default_factory=RequestStats)
 
     def summary(self) -> str:
-        left = f", {self.rate_remaining} requests left this hour" if self.rate_remaining is not None else ""
+        stats = self.requests
+        left = f", {stats.remaining} requests left this hour" if stats.remaining is not None else ""
         return (
             f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
             f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
-            f"{self.requests} requests, {self.not_modified} answered 304{left}"
+            f"{stats.sent} requests, {stats.not_modified} answered 304{left}"
         )
 
 
@@ -103,9 +102,7 @@ class Fetcher:
             raise
         self.save(history)
         self.client.close()
-        self.report.requests = self.client.stats.sent
-        self.report.not_modified = self.client.stats.not_modified
-        self.report.rate_remaining = self.client.stats.remaining
+        self.report.requests = self.client.stats
         return self.report
 
     def save(self, history: History) -> None:
@@ -115,7 +112,8 @@ class Fetcher:
 
     # --- 1 and 2: runs ---------------------------------------------------------------------------------
     def list_runs(self, history: History, listing: dict[str, Any]) -> None:
-        known = _known_runs(history)
+        known = _column_by_key(history.runs, "run_id", "status")
+        attempts = _column_by_key(history.runs, "run_id", "jobs_attempt")
         seen: set[int] = set()
         complete_before = bool(listing.get("complete"))
         for page in self.client.workflow_runs(self.workflow):
@@ -125,7 +123,7 @@ class Fetcher:
             self.report.runs_new += sum(r["run_id"] not in known for r in rows)
             self.report.runs_listed += len(page.ids)
             settled = all(known.get(run_id) == "completed" for run_id in page.ids)
-            history.upsert("runs", [_keep_jobs_attempt(history, r) for r in rows])
+            history.upsert("runs", [{**r, "jobs_attempt": attempts.get(r["run_id"], 0)} for r in rows])
             seen.update(page.ids)
             if (complete_before and page.ids and settled) or older:
                 break
@@ -135,7 +133,8 @@ class Fetcher:
                 reply = self.client.run(run_id)
                 self.report.runs_refreshed += 1
                 if reply.status != 304:
-                    history.upsert("runs", [_keep_jobs_attempt(history, run_row(reply.data, self.workflow))])
+                    row = run_row(reply.data, self.workflow)
+                    history.upsert("runs", [{**row, "jobs_attempt": attempts.get(row["run_id"], 0)}])
 
     def _in_window(self, created: str | None) -> bool:
         moment = pd.Timestamp(created)
@@ -147,12 +146,13 @@ class Fetcher:
         wanted = runs[(runs["status"] == "completed") & (runs["jobs_attempt"] < runs["run_attempt"])]
         wanted = wanted[wanted["workflow"] == self.workflow].sort_values("run_id")
         batch = _Batch()
+        logs_known = _column_by_key(history.jobs, "job_id", "log_status")
         try:
             for run in self._bar(wanted.itertuples(), len(wanted), "jobs"):
                 for job in self.client.jobs(int(run.run_id)):
                     steps = step_rows(job, self.recognise)
                     row = job_row(job, steps, self.recognise)
-                    row["log_status"] = _log_status(history, row)
+                    row["log_status"] = _log_status(row, logs_known)
                     batch.jobs.append(row)
                     batch.steps.extend(steps)
                 batch.attempts[int(run.run_id)] = int(run.run_attempt)
@@ -214,22 +214,13 @@ class _Batch:
         self.jobs, self.steps, self.lines, self.attempts, self.log_status = [], [], [], {}, {}
 
 
-def _known_runs(history: History) -> dict[int, str]:
-    runs = history.runs
-    return dict(zip(runs["run_id"].astype(int), runs["status"], strict=True)) if not runs.empty else {}
+def _column_by_key(table: pd.DataFrame, key: str, column: str) -> dict[int, Any]:
+    return dict(zip(table[key].astype(int), table[column], strict=True)) if not table.empty else {}
 
 
-def _keep_jobs_attempt(history: History, row: dict[str, Any]) -> dict[str, Any]:
-    runs = history.runs
-    match = runs.loc[runs["run_id"] == row["run_id"], "jobs_attempt"] if not runs.empty else pd.Series(dtype=int)
-    row["jobs_attempt"] = int(match.iloc[0]) if len(match) else 0
-    return row
-
-
-def _log_status(history: History, row: dict[str, Any]) -> str:
+def _log_status(row: dict[str, Any], known: dict[int, str]) -> str:
+    """A log already fetched (or found gone) is never asked for again."""
     if not row["needs_log"]:
         return "not-needed"
-    jobs = history.jobs
-    match = jobs.loc[jobs["job_id"] == row["job_id"], "log_status"] if not jobs.empty else pd.Series(dtype=str)
-    previous = match.iloc[0] if len(match) else ""
+    previous = known.get(row["job_id"], "")
     return previous if previous in ("fetched", "gone") else "pending"

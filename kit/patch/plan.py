@@ -88,7 +88,7 @@ class JobPlanner:
         self.plan = JobPlan(job.job_id)
         self.edits: list[Edit] = []
         self._counter = counter
-        self._indent = doc.indent_step()
+        self._indent = doc.indent_step
 
     # --- the transforms ------------------------------------------------------------------------
     def run(self) -> tuple[JobPlan, list[Edit]]:

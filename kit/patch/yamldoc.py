@@ -8,6 +8,7 @@ stays a string) is what the verifier compares before and after. Nothing here eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -114,6 +115,7 @@ class Document:
     def is_blank(self, line: int) -> bool:
         return 0 <= line < len(self.lines) and not self.lines[line].strip()
 
+    @cached_property
     def indent_step(self) -> int:
         """The file's indentation step for nested mappings (2 unless the file says otherwise)."""
         seen: dict[int, int] = {}
