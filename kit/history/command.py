@@ -50,7 +50,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         folder = HistoryCache(cache_folder(root, args.repo))
         fetcher = Fetcher(client, folder, args.workflow, args.since, args.until, recognise=recognise)
         report = fetcher.run()
-    except (GitHubError, CacheError) as err:
+    except (GitHubError, CacheError, ValueError) as err:
         print(f"codex-kit: {err}", file=sys.stderr)
         return 2
     print(f"fetched {args.repo} {args.workflow} into {cache_folder(root, args.repo)}: {report.summary()}")

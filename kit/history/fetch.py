@@ -61,8 +61,11 @@ class FetchReport:
 def _bounds(since: str | None, until: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """[since, until] as UTC instants; `until` is a whole day. Filtered here, not with GitHub's `created`
     query, which caps a listing at 1,000 runs."""
-    low = pd.Timestamp(since, tz="UTC") if since else None
-    high = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1) if until else None
+    try:
+        low = pd.Timestamp(since, tz="UTC") if since else None
+        high = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1) if until else None
+    except ValueError as err:
+        raise ValueError(f"--since/--until must be dates (YYYY-MM-DD): {err}") from err
     return low, high
 
 

@@ -316,3 +316,11 @@ def test_cli_fetch_without_token_says_so(tmp_path: Path, monkeypatch, capsys) ->
         args = ["fetch", "--repo", REPO, "--workflow", WORKFLOW, "--cache", str(tmp_path), "--api-url", open_fake.url]
         assert main(args) == 0
     assert "no GITHUB_TOKEN or GH_TOKEN" in capsys.readouterr().err
+
+
+def test_cli_fetch_bad_date_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    from kit.cli import main
+
+    assert main(["fetch", "--repo", REPO, "--since", "notadate", "--cache", str(tmp_path)]) == 2
+    assert "--since/--until must be dates" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
