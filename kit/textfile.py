@@ -14,10 +14,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit.errors import RefusedFile
+
 BOM = "\ufeff"
 
 
-class TextFormatError(ValueError):
+class TextFormatError(RefusedFile):
     """The file cannot be edited safely as text (not UTF-8, or mixed line endings)."""
 
 

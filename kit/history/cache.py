@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kit.errors import CacheError
 from kit.textfile import write_atomic
 
 SCHEMA_VERSION = 1
@@ -101,10 +102,6 @@ COLUMNS = {
     "log_lines": ["job_id", "run_id", "line_no", "group", "text"],
 }
 TIMESTAMPS = ("created_at", "updated_at", "run_started_at", "started_at", "completed_at")
-
-
-class CacheError(RuntimeError):
-    """The cache cannot be read as it is; the message names the file and the way out."""
 
 
 def cache_folder(root: Path, repo: str) -> Path:

@@ -23,11 +23,9 @@ from fasttransport.errors import APIError
 from ghapi.all import GhApi
 from ghapi.page import parse_link_hdr
 
+from kit.errors import GitHubError
+
 RETRYABLE = (500, 502, 503, 504)
-
-
-class GitHubError(RuntimeError):
-    """A request that cannot succeed as asked; the message says what to do."""
 
 
 class RateLimited(GitHubError):

@@ -15,8 +15,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kit.errors import RefusedFile
 
-class UnsafeDocument(ValueError):
+
+class UnsafeDocument(RefusedFile):
     """The document cannot be edited safely; the message says why and where."""
 
 

@@ -20,6 +20,8 @@ import papermill
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from kit.errors import ReportError
+
 NOTEBOOK_NAME = "reliability_report.ipynb"
 # A source checkout has the notebook beside the package; an installed codex-kit has it under share/.
 CANDIDATES = (
@@ -28,10 +30,6 @@ CANDIDATES = (
 )
 NOTEBOOK = next((path for path in CANDIDATES if path.exists()), CANDIDATES[0])
 _REMOTE = re.compile(r"<(script|link)\b[^>]*(?:src|href)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.IGNORECASE)
-
-
-class ReportError(RuntimeError):
-    """The report could not be produced; the message says why."""
 
 
 @dataclass
