@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kit.analysis.classify import classify
 from kit.analysis.criteria import analyse
+from kit.analysis.parameters import ReportParameters
 from kit.history.cache import HistoryCache, cache_folder
 from kit.report.run import run_report
 from kit.sample import REPO, Scenario, generate
@@ -56,7 +57,7 @@ def report_at_scale(runs: int) -> None:
         root = Path(folder)
         history = generate(scenario(runs)).history()
         HistoryCache(cache_folder(root / "cache", REPO)).save(history)
-        result = run_report(root / "out", {"repo": REPO, "cache_dir": str(root / "cache")})
+        result = run_report(ReportParameters(repo=REPO, cache_dir=str(root / "cache"), out_dir=str(root / "out")))
         size = result.html.stat().st_size / 1024
         print(
             f"\nreport on {len(history.runs)} runs: {result.seconds:.1f} s (papermill + nbconvert), HTML {size:.0f} KB"

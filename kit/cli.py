@@ -1,7 +1,10 @@
-"""The `codex-kit` command: parse arguments, call the library, print, choose the exit code.
+"""The `codex-kit` command: parse arguments, call one library function, print, choose the exit code.
 
-Exit codes: 0 done (nothing left to do), 1 `--check` found work to do (or a report criterion
-failed), 2 something could not be handled safely (a refused file, bad input).
+Nothing here decides anything the library could: each command turns its arguments into typed
+values (paths expanded and made absolute here, once), calls the library, hands the result to
+`kit.console` for text, and maps a `KitError` to one line on stderr and its exit code. Exit codes:
+0 done, 1 a finding (`--check` has work, a report criterion FAILed), 2 the input or environment is
+wrong (a refused file included), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,114 +13,100 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
+from kit import console
+from kit.analysis.parameters import ReportParameters
+from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError
+from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
-from kit.patch.repo import RepoResult, patch_repo
 from kit.report.schedule import DEFAULT_INSTALL
+
+DEFAULTS = {field.name: field.default for field in fields(ReportParameters)}
+
+
+def user_path(text: str) -> Path:
+    """A path as the user typed it: `~` expanded, made absolute against the current directory."""
+    return Path(text).expanduser().resolve()
 
 
 def _patch(args: argparse.Namespace) -> int:
-    write = not (args.check or args.diff)
-    try:
-        result = patch_repo(Path(args.repo_dir), write=write)
-    except FileNotFoundError as err:
-        print(f"codex-kit: {err}", file=sys.stderr)
-        return 2
+    from kit.patch.repo import patch_repo
+
+    result = patch_repo(user_path(args.repo_dir), write=not (args.check or args.diff))
     if args.json:
-        print(json.dumps(_json_report(result, args), indent=2))
+        mode = "check" if args.check else "diff" if args.diff else "write"
+        print(json.dumps(console.patch_json(result, mode), indent=2))
     elif args.diff:
         sys.stdout.write("".join(f.diff for f in result.changed))
     else:
-        _print_summary(result, args.check)
+        print("\n".join(console.patch_lines(result, args.check)))
     for refused in result.refused:
         print(f"codex-kit: refused {refused.error}", file=sys.stderr)
     if result.refused:
-        return 2
-    return 1 if args.check and result.changed else 0
-
-
-def _json_report(result: RepoResult, args: argparse.Namespace) -> dict:
-    return {
-        "mode": "check" if args.check else "diff" if args.diff else "write",
-        "written": result.written,
-        "files": [f.to_json() for f in result.files],
-        "db_test": None
-        if result.db_test is None
-        else {
-            "status": result.db_test.status,
-            "message": result.db_test.message,
-            "candidates": [c.describe() for c in result.db_test.candidates],
-        },
-        "summary": {
-            "patched": len(result.changed),
-            "unchanged": sum(f.status == "unchanged" for f in result.files),
-            "refused": len(result.refused),
-        },
-    }
-
-
-def _print_summary(result: RepoResult, check: bool) -> None:
-    if not any(f.kind == "workflow" for f in result.files):
-        print("codex-kit: no workflow uses openai/codex-action")
-    verb = "would patch" if check else "patched"
-    for f in result.files:
-        if f.status == "refused" or f.kind != "workflow":
-            continue
-        head = verb if f.status == "patched" else "already hardened"
-        print(f"{head}: {f.path}")
-        for job, actions in f.jobs.items():
-            for action in actions:
-                print(f"  [{job}] {action}")
-        for note in f.notes:
-            print(f"  note: {note}")
-    if result.db_test is not None and result.db_test.status != "error":
-        head = verb if result.db_test.status == "patched" else "DB policy test"
-        print(f"{head}: {result.db_test.message}")
+        return EXIT_INPUT
+    return EXIT_FINDING if args.check and result.changed else EXIT_OK
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from kit.history.command import run_fetch
+    from kit.history.fetch import fetch_history
+    from kit.history.tables import Recognise
+    from kit.history.token import token_from_environment
 
-    return run_fetch(args)
+    recognise = Recognise.from_patterns(args.codex_step_pattern, args.db_job_pattern)
+    token = token_from_environment()
+    if token is None:
+        print(
+            "codex-kit: no GITHUB_TOKEN or GH_TOKEN in the environment; fetching unauthenticated "
+            "(public repositories only, 60 requests an hour)",
+            file=sys.stderr,
+        )
+    root = user_path(args.cache) if args.cache else default_cache_root()
+    folder, report = fetch_history(
+        args.repo, args.workflow, root, token=token, since=args.since, until=args.until, api_url=args.api_url,
+        max_wait=args.max_wait, recognise=recognise,
+    )  # fmt: skip
+    print(f"fetched {args.repo} {args.workflow} into {folder}: {report.summary()}")
+    return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from kit.report.command import run_report_command
+    from kit.report.run import run_report
 
-    return run_report_command(args)
+    values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
+    values["cache_dir"] = str(user_path(args.cache_dir)) if args.cache_dir else ""
+    values["out_dir"] = str(user_path(args.out_dir))
+    result = run_report(ReportParameters(**values))
+    print("\n".join(console.verdict_lines(result.report)))
+    print(f"report: {result.html} ({result.seconds:.1f} s); summary: {result.summary}; notebook: {result.notebook}")
+    return EXIT_FINDING if result.report["any_fail"] else EXIT_OK
 
 
 def _schedule(args: argparse.Namespace) -> int:
     from kit.report.schedule import schedule_workflow
     from kit.textfile import write_atomic
 
-    try:
-        text = schedule_workflow(args.workflow, args.cron, args.pages, args.install)
-    except ValueError as err:
-        print(f"codex-kit: {err}", file=sys.stderr)
-        return 2
+    text = schedule_workflow(args.workflow, args.cron, args.pages, args.install)
     if args.write:
-        target = Path(args.write)
+        target = user_path(args.write)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text.encode())
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
-    return 0
+    return EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
     from kit.sample import write_sample
 
-    folder = write_sample(Path(args.out))
+    folder = write_sample(user_path(args.out))
     print(f"wrote the sample history to {folder}")
-    return 0
+    return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _add_patch(sub: argparse._SubParsersAction) -> None:
     patch = sub.add_parser("patch", help="harden every workflow job that uses openai/codex-action, in place")
     patch.add_argument("repo_dir", nargs="?", default=".", help="repository root (default: .)")
     mode = patch.add_mutually_exclusive_group()
@@ -126,34 +115,43 @@ def build_parser() -> argparse.ArgumentParser:
     patch.add_argument("--json", action="store_true", help="print a machine-readable report")
     patch.set_defaults(func=_patch)
 
+
+def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch = sub.add_parser("fetch", help="pull a repository's Actions history into the local cache")
     fetch.add_argument("--repo", required=True, help="OWNER/REPO")
-    fetch.add_argument("--workflow", default="invariants.yml", help="workflow file name (default: invariants.yml)")
+    fetch.add_argument("--workflow", default=SAMPLE_WORKFLOW, help=f"workflow file name (default: {SAMPLE_WORKFLOW})")
     fetch.add_argument("--since", help="only runs created on or after this date (YYYY-MM-DD)")
     fetch.add_argument("--until", help="only runs created on or before this date (YYYY-MM-DD)")
     fetch.add_argument("--cache", help="cache root (default: the user cache dir)")
-    fetch.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL (Enterprise, tests)")
+    fetch.add_argument("--api-url", default=GITHUB_API_URL, help="GitHub API URL (Enterprise, tests)")
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
     fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
     fetch.add_argument("--db-job-pattern", default=DB_JOB_PATTERN, help="regex that names a DB-test job or step")
     fetch.set_defaults(func=_fetch)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """The report's flags are ReportParameters' fields, with its defaults."""
+    d = DEFAULTS
     report = sub.add_parser("report", help="run the reliability report (no arguments: the shipped sample)")
-    report.add_argument("--repo", help="OWNER/REPO (default: the shipped sample history)")
-    report.add_argument("--workflow", default="invariants.yml", help="workflow file name (default: invariants.yml)")
-    report.add_argument("--cache", help="cache root (default: the user cache dir)")
-    report.add_argument("--out", default="report", help="output folder (default: ./report)")
+    report.add_argument("--repo", default=d["repo"], help="OWNER/REPO (default: the shipped sample history)")
+    report.add_argument("--workflow", default=d["workflow"], help=f"workflow file name (default: {d['workflow']})")
+    report.add_argument("--cache", dest="cache_dir", default=d["cache_dir"], help="cache root (default: user cache)")
+    report.add_argument("--out", dest="out_dir", default=d["out_dir"], help=f"output folder (default: {d['out_dir']})")
     report.add_argument("--fetch", action="store_true", help="refresh the cache from GitHub first (token from env)")
-    report.add_argument("--api-url", default="https://api.github.com", help="GitHub API URL")
-    report.add_argument("--since", help="only runs created on or after this date")
-    report.add_argument("--until", help="only runs created on or before this date")
-    report.add_argument("--cutover", help="when the hardening landed: a date or a commit SHA (default: detect)")
-    report.add_argument("--min-runs", type=int, default=20, help="fewer observations: NOT ENOUGH DATA")
-    report.add_argument("--unknown-share", type=float, default=0.05, help="largest acceptable unknown share")
+    report.add_argument("--api-url", default=d["api_url"], help="GitHub API URL")
+    report.add_argument("--since", default=d["since"], help="only runs created on or after this date")
+    report.add_argument("--until", default=d["until"], help="only runs created on or before this date")
+    report.add_argument("--cutover", default=d["cutover"], help="when the hardening landed: a date or a commit SHA")
+    report.add_argument("--min-runs", type=int, default=d["min_runs"], help="fewer observations: NOT ENOUGH DATA")
+    report.add_argument("--min-failures", type=int, default=d["min_failures"], help="fewer failures to judge naming")
+    report.add_argument("--unknown-share", type=float, default=d["unknown_share"], help="largest unknown share")
     report.set_defaults(func=_report)
 
+
+def _add_schedule(sub: argparse._SubParsersAction) -> None:
     schedule = sub.add_parser("schedule", help="print (or --write) a workflow that runs the report on a schedule")
-    schedule.add_argument("--workflow", default="invariants.yml", help="the workflow the report is about")
+    schedule.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="the workflow the report is about")
     schedule.add_argument("--cron", default="23 6 * * 1", help="cron schedule (default: Mondays 06:23 UTC)")
     schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
     schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
@@ -164,15 +162,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(func=_schedule)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_patch(sub)
+    _add_fetch(sub)
+    _add_report(sub)
+    _add_schedule(sub)
     sample = sub.add_parser("sample", help="regenerate the shipped sample history (deterministic)")
-    sample.add_argument("--out", default="data/sample", help="cache root to write into (default: data/sample)")
+    sample.add_argument("--out", default=str(SAMPLE_ROOT), help="cache root to write into (default: data/sample)")
     sample.set_defaults(func=_sample)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KitError as err:
+        print(f"codex-kit: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("codex-kit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

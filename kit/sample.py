@@ -23,6 +23,7 @@ from typing import Any
 
 from kit.history import payloads as p
 from kit.history.cache import History, HistoryCache, cache_folder
+from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, SAMPLE_WORKFLOW
 from kit.history.tables import history_rows
 from kit.vocabulary import (
     CONTRACT_STEP_NAME,
@@ -33,11 +34,11 @@ from kit.vocabulary import (
     preflight_line,
 )
 
-REPO = "acme/ledger"
-WORKFLOW_PATH = ".github/workflows/invariants.yml"
-WORKFLOW = "invariants.yml"
+REPO = SAMPLE_REPO
+WORKFLOW = SAMPLE_WORKFLOW
+WORKFLOW_PATH = f".github/workflows/{WORKFLOW}"
 CODEX_STEP = "Codex invariants review"
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE_DIR = SAMPLE_ROOT
 
 # Before the cutover: category -> weight among failing same-repo Codex runs.
 BEFORE_MIX = {

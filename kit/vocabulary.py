@@ -67,3 +67,8 @@ def preflight_line(step: str, reason: str) -> str:
 def contract_line(step: str, reason: str) -> str:
     """The machine-readable output-contract warning (the shell writes the same)."""
     return f"{MESSAGE_PREFIX} {OUTPUT_MISSING} step={step} reason={reason}"
+
+
+# The events whose runs are pull requests (a fork's among them): the fork guard and the report
+# both split runs on these.
+PR_EVENTS: Final = ("pull_request", "pull_request_target")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kit.analysis.classify import match_lines
-from kit.analysis.taxonomy import load_taxonomy
 from kit.patch.scripts import CONTRACT, PREFLIGHT
+from kit.taxonomy import load_taxonomy
 from kit.vocabulary import CONTRACT_REASONS, PREFLIGHT_REASONS, contract_line, preflight_line
 
 RULES = load_taxonomy().for_scope("codex")

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kit.analysis.taxonomy import UNKNOWN, Rule, Taxonomy, load_taxonomy
 from kit.history.cache import History
+from kit.history.schema import LogStatus
+from kit.taxonomy import UNKNOWN, Rule, Taxonomy, load_taxonomy
 from kit.vocabulary import MESSAGE_PREFIX
 
 BAD = ("failure", "cancelled", "timed_out")
@@ -125,7 +126,7 @@ def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | No
     return {
         **base,
         "category": rule.category if rule else UNKNOWN,
-        "rule": rule.id if rule else ("no-log" if job.log_status != "fetched" else ""),
+        "rule": rule.id if rule else ("no-log" if job.log_status != LogStatus.FETCHED else ""),
         "server_info": bool(rule and rule.server_info),
         "line_no": match.line_no,
         "line": match.line,

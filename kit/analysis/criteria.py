@@ -11,20 +11,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kit.analysis.classify import classify
-from kit.analysis.cutover import Cutover, find_cutover, windows
+from kit.analysis.cutover import Cutover, Window, find_cutover, windows
+from kit.analysis.parameters import ReportParameters
 from kit.analysis.stats import fisher_p, wilson
-from kit.analysis.taxonomy import NOT_FAILURES, UNKNOWN, load_taxonomy
 from kit.history.cache import History
+from kit.taxonomy import NOT_FAILURES, UNKNOWN, load_taxonomy
+from kit.vocabulary import PR_EVENTS
 
 PASS, FAIL, NED = "PASS", "FAIL", "NOT ENOUGH DATA"
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    min_runs: int = 20
-    min_failures: int = 5
-    unknown_share: float = 0.05
-    evidence_links: int = 5
+EVIDENCE_LINKS = 5  # run links shown per verdict
 
 
 @dataclass
@@ -59,19 +56,19 @@ class Analysis:
         return any(v.status == FAIL for v in self.verdicts)
 
 
-def analyse(history: History, cutover: str | None = None, thresholds: Thresholds | None = None) -> Analysis:
-    thresholds = thresholds or Thresholds()
-    found = find_cutover(history, cutover)
+def analyse(history: History, params: ReportParameters | None = None) -> Analysis:
+    params = params or ReportParameters()
+    found = find_cutover(history, params.cutover)
     window = windows(history, found)
     failures = classify(history)
-    failures["window"] = failures["run_id"].map(window).fillna("excluded")
+    failures["window"] = failures["run_id"].map(window).fillna(Window.EXCLUDED.value)
     attempts = _codex_attempts(history, window)
     verdicts = [
-        _server_info(failures, attempts, thresholds),
-        _non_blocking(history, window, attempts, thresholds),
+        _server_info(failures, attempts, params),
+        _non_blocking(history, window, attempts, params),
         _fork_guard(history, window),
-        _db_active_count(history, window, failures, thresholds),
-        _actionable(failures, thresholds),
+        _db_active_count(history, window, failures, params),
+        _actionable(failures, params),
     ]
     return Analysis(found, window, failures, attempts, verdicts, rate_table(failures, attempts))
 
@@ -79,7 +76,7 @@ def analyse(history: History, cutover: str | None = None, thresholds: Thresholds
 def _codex_attempts(history: History, window: pd.Series) -> pd.DataFrame:
     jobs = history.jobs
     ran = jobs[jobs["has_codex"] & (jobs["conclusion"] != "skipped")].copy()
-    ran["window"] = ran["run_id"].map(window).fillna("excluded")
+    ran["window"] = ran["run_id"].map(window).fillna(Window.EXCLUDED.value)
     return ran
 
 
@@ -92,41 +89,41 @@ def _count(frame: pd.DataFrame, window: str) -> int:
     return int((frame["window"] == window).sum())
 
 
-def _zero_after(id_: str, title: str, hits: pd.DataFrame, n_after: int, figures: str, t: Thresholds,
+def _zero_after(id_: str, title: str, hits: pd.DataFrame, n_after: int, figures: str, t: ReportParameters,
                 pass_evidence: list[tuple[str, str]] | None = None) -> Verdict:  # fmt: skip
     """The shape of a "none of these after the cutover" criterion."""
     if n_after < t.min_runs:
         return Verdict(id_, title, NED, f"{figures} (fewer than {t.min_runs} after the cutover)")
-    after = hits[hits["window"] == "after"]
+    after = hits[hits["window"] == Window.AFTER]
     if len(after):
-        return Verdict(id_, title, FAIL, figures, _links(after, t.evidence_links))
+        return Verdict(id_, title, FAIL, figures, _links(after, EVIDENCE_LINKS))
     return Verdict(id_, title, PASS, figures, pass_evidence or [])
 
 
-def _server_info(failures: pd.DataFrame, attempts: pd.DataFrame, t: Thresholds) -> Verdict:
+def _server_info(failures: pd.DataFrame, attempts: pd.DataFrame, t: ReportParameters) -> Verdict:
     bad = failures[(failures["kind"] == "codex") & failures["server_info"]]
-    n_after, n_before = _count(attempts, "after"), _count(attempts, "before")
-    after, before = _count(bad, "after"), _count(bad, "before")
+    n_after, n_before = _count(attempts, Window.AFTER), _count(attempts, Window.BEFORE)
+    after, before = _count(bad, Window.AFTER), _count(bad, Window.BEFORE)
     figures = f"after: {after} in {n_after} Codex job attempts; before: {before} in {n_before}"
-    sample = attempts[attempts["window"] == "after"].assign(run_url=lambda f: f["html_url"])
+    sample = attempts[attempts["window"] == Window.AFTER].assign(run_url=lambda f: f["html_url"])
     return _zero_after("server-info", "No Codex step fails with a server-info error", bad, n_after, figures, t,
                        _links(sample, 2))  # fmt: skip
 
 
-def _non_blocking(history: History, window: pd.Series, attempts: pd.DataFrame, t: Thresholds) -> Verdict:
+def _non_blocking(history: History, window: pd.Series, attempts: pd.DataFrame, t: ReportParameters) -> Verdict:
     title = "Advisory Codex jobs block nothing"
     jobs = history.jobs
     runs = history.runs.set_index("run_id")
     failed_codex = jobs[jobs["has_codex"] & jobs["conclusion"].isin(("failure", "timed_out"))]
     blocked = runs.loc[runs.index.isin(failed_codex["run_id"]) & (runs["conclusion"] == "failure")]
     blocked = blocked.assign(window=blocked.index.map(window))
-    after, before = blocked[blocked["window"] == "after"], blocked[blocked["window"] == "before"]
-    n_after_runs = int(attempts.loc[attempts["window"] == "after", "run_id"].nunique())
+    after, before = blocked[blocked["window"] == Window.AFTER], blocked[blocked["window"] == Window.BEFORE]
+    n_after_runs = int(attempts.loc[attempts["window"] == Window.AFTER, "run_id"].nunique())
     figures = f"runs failed by a Codex job: after {len(after)} of {n_after_runs}; before {len(before)}"
     if n_after_runs < t.min_runs:
         return Verdict("non-blocking", title, NED, f"{figures} (fewer than {t.min_runs} runs after the cutover)")
     if len(after):
-        return Verdict("non-blocking", title, FAIL, figures, _links(after.reset_index(), t.evidence_links, "html_url"))
+        return Verdict("non-blocking", title, FAIL, figures, _links(after.reset_index(), EVIDENCE_LINKS, "html_url"))
     return Verdict("non-blocking", title, PASS, figures)
 
 
@@ -138,8 +135,8 @@ def _fork_guard(history: History, window: pd.Series) -> Verdict:
     codex_jobs = codex_jobs.assign(window=codex_jobs["run_id"].map(window),
                                    fork=codex_jobs["run_id"].map(runs["is_fork_pr"]),
                                    event=codex_jobs["run_id"].map(runs["event"]))  # fmt: skip
-    after = codex_jobs[codex_jobs["window"] == "after"]
-    prs = after[after["event"].isin(("pull_request", "pull_request_target"))]
+    after = codex_jobs[codex_jobs["window"] == Window.AFTER]
+    prs = after[after["event"].isin(PR_EVENTS)]
     fork, same = prs[prs["fork"] == True], prs[prs["fork"] == False]  # noqa: E712 - pandas comparison
     fork_ran = fork[fork["conclusion"] != "skipped"]
     same_ran = same[same["conclusion"] != "skipped"]
@@ -155,20 +152,20 @@ def _fork_guard(history: History, window: pd.Series) -> Verdict:
     return Verdict("fork-guard", title, PASS, figures)
 
 
-def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame, t: Thresholds) -> Verdict:
+def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame, t: ReportParameters) -> Verdict:
     db = history.jobs[history.jobs["has_db_test"]]
-    n_after = int((db["run_id"].map(window) == "after").sum())
+    n_after = int((db["run_id"].map(window) == Window.AFTER).sum())
     hits = failures[(failures["kind"] == "db") & (failures["category"] == "db-active-count")]
-    after, before = _count(hits, "after"), _count(hits, "before")
+    after, before = _count(hits, Window.AFTER), _count(hits, Window.BEFORE)
     figures = f"ACTIVE-count failures: after {after} in {n_after} DB test jobs; before {before}"
     return _zero_after(
         "db-active-count", "DB tests do not fail on the ACTIVE-count assertion", hits, n_after, figures, t
     )
 
 
-def _actionable(failures: pd.DataFrame, t: Thresholds) -> Verdict:
+def _actionable(failures: pd.DataFrame, t: ReportParameters) -> Verdict:
     title = "Codex failures are named and explained"
-    after = failures[(failures["kind"] == "codex") & (failures["window"] == "after")]
+    after = failures[(failures["kind"] == "codex") & (failures["window"] == Window.AFTER)]
     unknown = after[after["category"] == UNKNOWN]
     explained = after[after["kit_message"].astype(bool)]
     share = len(unknown) / len(after) if len(after) else 0.0
@@ -180,14 +177,14 @@ def _actionable(failures: pd.DataFrame, t: Thresholds) -> Verdict:
     if len(after) < t.min_failures:
         return Verdict("actionable", title, NED, f"{figures} (fewer than {t.min_failures} failures to judge)")
     if share > t.unknown_share:
-        return Verdict("actionable", title, FAIL, figures, _links(unknown, t.evidence_links))
+        return Verdict("actionable", title, FAIL, figures, _links(unknown, EVIDENCE_LINKS))
     return Verdict("actionable", title, PASS, figures)
 
 
 def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame) -> pd.DataFrame:
     """Per category: failures per Codex job attempt before and after, Wilson intervals, Fisher p."""
     codex = failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
-    totals = {w: _count(attempts, w) for w in ("before", "after")}
+    totals = {w.value: _count(attempts, w) for w in (Window.BEFORE, Window.AFTER)}
     rows = []
     for category in load_taxonomy().categories():
         counts = {w: int(((codex["category"] == category) & (codex["window"] == w)).sum()) for w in totals}
@@ -200,6 +197,7 @@ def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame) -> pd.DataFrame:
             row[f"{w}_attempts"] = total
             row[f"{w}_rate"] = counts[w] / total if total else float("nan")
             row[f"{w}_low"], row[f"{w}_high"] = low, high
-        row["fisher_p"] = fisher_p(counts["before"], totals["before"], counts["after"], totals["after"])
+        before, after = Window.BEFORE.value, Window.AFTER.value
+        row["fisher_p"] = fisher_p(counts[before], totals[before], counts[after], totals[after])
         rows.append(row)
     return pd.DataFrame(rows)

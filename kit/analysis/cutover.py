@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pandas as pd
 
+from kit.errors import UsageError
 from kit.history.cache import History
+
+
+class Window(StrEnum):
+    """Which side of the cutover a run falls on, or neither."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    EXCLUDED = "excluded"
 
 
 @dataclass(frozen=True)
@@ -43,13 +53,13 @@ def find_cutover(history: History, given: str | None = None) -> Cutover:
         if re.fullmatch(r"[0-9a-fA-F]{7,40}", given):
             matching = runs[runs["head_sha"].str.startswith(given.lower())].sort_values("created_at")
             if matching.empty:
-                raise ValueError(f"cutover {given}: no run of a commit with that SHA in the history")
+                raise UsageError(f"cutover {given}: no run of a commit with that SHA in the history")
             first = matching.iloc[0]
             return Cutover(first["created_at"], "given-sha", first["html_url"])
         try:
             moment = pd.Timestamp(given)
         except ValueError as err:
-            raise ValueError(f"cutover {given!r}: neither a date (YYYY-MM-DD) nor a commit SHA") from err
+            raise UsageError(f"cutover {given!r}: neither a date (YYYY-MM-DD) nor a commit SHA") from err
         return Cutover(moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC"), "given-date")
     hardened_runs = set(history.jobs.loc[history.jobs["hardened"], "run_id"])
     candidates = runs[runs["run_id"].isin(hardened_runs)]
@@ -69,9 +79,9 @@ def windows(history: History, cutover: Cutover) -> pd.Series:
     old = set(ran.loc[~ran["hardened"], "run_id"])
     new = set(ran.loc[ran["hardened"], "run_id"])
     if cutover.at is None:
-        return pd.Series("before", index=runs.index, name="window")
+        return pd.Series(Window.BEFORE.value, index=runs.index, name="window")
     after = runs["created_at"] >= cutover.at
-    window = pd.Series("excluded", index=runs.index, name="window")
-    window[~after & ~runs.index.isin(new)] = "before"
-    window[after & ~runs.index.isin(old)] = "after"
+    window = pd.Series(Window.EXCLUDED.value, index=runs.index, name="window")
+    window[~after & ~runs.index.isin(new)] = Window.BEFORE.value
+    window[after & ~runs.index.isin(old)] = Window.AFTER.value
     return window

@@ -1,19 +1,11 @@
 """The local history cache: one folder per repository, Parquet tables, written atomically.
 
-Layout of `<cache>/<owner>__<repo>/`:
+Layout of `<cache>/<owner>__<repo>/` (the tables' columns are defined in `kit/history/schema.py`):
 
-- `runs.parquet` — one row per workflow run (latest attempt): run_id, workflow, run_number,
-  run_attempt, name, event, status, conclusion, head_branch, head_sha, head_repo, repo,
-  is_fork_pr, pull_requests, actor, created_at, updated_at, run_started_at, html_url,
-  jobs_attempt (the attempt whose jobs are stored; 0 = not yet).
-- `jobs.parquet` — one row per job *attempt* (jobs?filter=all): job_id, run_id, run_attempt, name,
-  status, conclusion, started_at, completed_at, html_url, has_codex, has_db_test, hardened,
-  codex_conclusion, preflight_conclusion, contract_conclusion, needs_log,
-  log_status (pending | fetched | gone | not-needed).
-- `steps.parquet` — job_id, run_id, number, name, status, conclusion, started_at, completed_at,
-  is_codex, kit_step.
-- `log_lines.parquet` — the lines of fetched logs worth classifying: job_id, run_id, line_no,
-  group (the `##[group]Run …` header above the line), text (timestamp and ANSI codes removed).
+- `runs.parquet` — one row per workflow run (latest attempt).
+- `jobs.parquet` — one row per job *attempt* (jobs?filter=all), with the facts the report needs.
+- `steps.parquet` — the steps of each stored job.
+- `log_lines.parquet` — the lines of fetched logs worth classifying.
 - `logs/<job_id>.log.gz` — the raw log, kept because GitHub deletes logs after 90 days.
 - `state.json` — ETags and listing progress; written last, so tables never point past it.
 
@@ -36,72 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kit.errors import CacheError
+from kit.history.schema import COLUMNS, KEYS, SCHEMA_VERSION, TABLES, typed
 from kit.textfile import write_atomic
-
-SCHEMA_VERSION = 1
-KEYS = {
-    "runs": ["run_id"],
-    "jobs": ["job_id"],
-    "steps": ["job_id", "number"],
-    "log_lines": ["job_id", "line_no"],
-}
-COLUMNS = {
-    "runs": [
-        "run_id",
-        "workflow",
-        "run_number",
-        "run_attempt",
-        "name",
-        "event",
-        "status",
-        "conclusion",
-        "head_branch",
-        "head_sha",
-        "head_repo",
-        "repo",
-        "is_fork_pr",
-        "pull_requests",
-        "actor",
-        "created_at",
-        "updated_at",
-        "run_started_at",
-        "html_url",
-        "jobs_attempt",
-    ],
-    "jobs": [
-        "job_id",
-        "run_id",
-        "run_attempt",
-        "name",
-        "status",
-        "conclusion",
-        "started_at",
-        "completed_at",
-        "html_url",
-        "has_codex",
-        "has_db_test",
-        "hardened",
-        "codex_conclusion",
-        "preflight_conclusion",
-        "contract_conclusion",
-        "needs_log",
-        "log_status",
-    ],
-    "steps": [
-        "job_id",
-        "run_id",
-        "number",
-        "name",
-        "status",
-        "conclusion",
-        "started_at",
-        "completed_at",
-        "is_codex",
-        "kit_step",
-    ],
-    "log_lines": ["job_id", "run_id", "line_no", "group", "text"],
-}
-TIMESTAMPS = ("created_at", "updated_at", "run_started_at", "started_at", "completed_at")
 
 
 def cache_folder(root: Path, repo: str) -> Path:
@@ -120,7 +48,7 @@ class History:
 
     @classmethod
     def empty(cls) -> History:
-        return cls(*(pd.DataFrame(columns=COLUMNS[name]) for name in KEYS), state={})
+        return cls(*(typed(name, pd.DataFrame()) for name in KEYS), state={})
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -129,11 +57,7 @@ class History:
         """Add rows, replacing any with the same key."""
         if not rows:
             return
-        new = pd.DataFrame(rows)
-        for column in COLUMNS[name]:
-            if column not in new:
-                new[column] = None
-        new = _typed(new[COLUMNS[name]])
+        new = typed(name, pd.DataFrame(rows))
         old = self.table(name)
         merged = new if old.empty else pd.concat([old, new], ignore_index=True)
         merged = merged.drop_duplicates(KEYS[name], keep="last")
@@ -163,7 +87,7 @@ class HistoryCache:
                 missing = set(COLUMNS[name]) - set(table.columns)
                 if missing:
                     raise CacheError(f"{path}: lacks columns {sorted(missing)}; it is not a codex-kit cache table")
-                setattr(history, name, _typed(table[COLUMNS[name]]))
+                setattr(history, name, typed(name, table))
         state_path = self.folder / "state.json"
         if state_path.exists():
             try:
@@ -180,7 +104,7 @@ class HistoryCache:
             table = history.table(name).sort_values(KEYS[name]).reset_index(drop=True)
             setattr(history, name, table)
             buffer = io.BytesIO()
-            pq.write_table(pa.Table.from_pandas(table, preserve_index=False), buffer)
+            pq.write_table(pa.Table.from_pandas(table, schema=TABLES[name], preserve_index=False), buffer)
             write_atomic(self.folder / f"{name}.parquet", buffer.getvalue())
         state = {**history.state, "schema_version": SCHEMA_VERSION}
         write_atomic(self.folder / "state.json", json.dumps(state, indent=1, sort_keys=True).encode())
@@ -188,17 +112,3 @@ class HistoryCache:
     def save_log(self, job_id: int, text: str) -> None:
         (self.folder / "logs").mkdir(parents=True, exist_ok=True)
         write_atomic(self.folder / "logs" / f"{job_id}.log.gz", gzip.compress(text.encode("utf-8"), mtime=0))
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for column in frame.columns:
-        if column in TIMESTAMPS:
-            frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
-        elif column in ("run_id", "job_id", "run_number", "run_attempt", "number", "line_no", "jobs_attempt"):
-            frame[column] = frame[column].fillna(0).astype("int64")
-        elif column.startswith(("is_", "has_", "needs_")) or column == "hardened":
-            frame[column] = frame[column].fillna(False).astype(bool)
-        else:
-            frame[column] = frame[column].fillna("").astype(str)
-    return frame

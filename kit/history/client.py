@@ -24,6 +24,7 @@ from ghapi.all import GhApi
 from ghapi.page import parse_link_hdr
 
 from kit.errors import GitHubError
+from kit.history.locations import GITHUB_API_URL
 
 RETRYABLE = (500, 502, 503, 504)
 
@@ -64,7 +65,7 @@ class GitHubClient:
     """Requests against one repository, with ETags, retries and rate-limit care."""
 
     repo: str
-    api_url: str = "https://api.github.com"
+    api_url: str = GITHUB_API_URL
     token: str | None = None
     etags: dict[str, list[Any]] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep

@@ -26,13 +26,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
-from kit.history.cache import History, HistoryCache
-from kit.history.client import GitHubClient, GitHubError, RequestStats
+from kit.errors import GitHubError, UsageError
+from kit.history.cache import History, HistoryCache, cache_folder
+from kit.history.client import GitHubClient, RequestStats
+from kit.history.locations import GITHUB_API_URL
+from kit.history.schema import LogStatus
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
 
 SAVE_EVERY = 200  # runs (or logs) between saves: a killed fetch loses at most this much work
@@ -65,7 +69,7 @@ def _bounds(since: str | None, until: str | None) -> tuple[pd.Timestamp | None, 
         low = pd.Timestamp(since, tz="UTC") if since else None
         high = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1) if until else None
     except ValueError as err:
-        raise ValueError(f"--since/--until must be dates (YYYY-MM-DD): {err}") from err
+        raise UsageError(f"--since/--until must be dates (YYYY-MM-DD): {err}") from err
     return low, high
 
 
@@ -167,18 +171,18 @@ class Fetcher:
     # --- 4: logs ------------------------------------------------------------------------------------------
     def fetch_logs(self, history: History) -> None:
         jobs = history.jobs
-        pending = jobs[jobs["log_status"] == "pending"].sort_values("job_id")
+        pending = jobs[jobs["log_status"] == LogStatus.PENDING].sort_values("job_id")
         batch = _Batch()
         try:
             for job in self._bar(pending.itertuples(), len(pending), "logs"):
                 text = self.client.job_log(int(job.job_id))
                 if text is None:
-                    batch.log_status[int(job.job_id)] = "gone"
+                    batch.log_status[int(job.job_id)] = LogStatus.GONE
                     self.report.logs_gone += 1
                 else:
                     self.cache.save_log(int(job.job_id), text)
                     batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
-                    batch.log_status[int(job.job_id)] = "fetched"
+                    batch.log_status[int(job.job_id)] = LogStatus.FETCHED
                     self.report.logs_fetched += 1
                 self._checkpoint(batch, len(batch.log_status), history)
         finally:
@@ -192,6 +196,26 @@ class Fetcher:
 
     def _bar(self, items, total: int, what: str):
         return tqdm(items, total=total, desc=what, unit=what[:-1], disable=not self.progress or total < 20)
+
+
+def fetch_history(
+    repo: str,
+    workflow: str,
+    cache_root: Path,
+    *,
+    token: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    api_url: str = GITHUB_API_URL,
+    max_wait: float = 900.0,
+    recognise: Recognise | None = None,
+    progress: bool | None = None,
+) -> tuple[Path, FetchReport]:
+    """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done)."""
+    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait)
+    folder = cache_folder(cache_root, repo)
+    fetcher = Fetcher(client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress)
+    return folder, fetcher.run()
 
 
 @dataclass
@@ -224,6 +248,6 @@ def _column_by_key(table: pd.DataFrame, key: str, column: str) -> dict[int, Any]
 def _log_status(row: dict[str, Any], known: dict[int, str]) -> str:
     """A log already fetched (or found gone) is never asked for again."""
     if not row["needs_log"]:
-        return "not-needed"
+        return LogStatus.NOT_NEEDED
     previous = known.get(row["job_id"], "")
-    return previous if previous in ("fetched", "gone") else "pending"
+    return LogStatus(previous) if previous in (LogStatus.FETCHED, LogStatus.GONE) else LogStatus.PENDING

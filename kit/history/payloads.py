@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-API = "https://api.github.com"
+from kit.history.locations import GITHUB_API_URL
+
+API = GITHUB_API_URL
 WEB = "https://github.com"
 _REPO_URLS = (
     "archive", "assignees", "blobs", "branches", "collaborators", "comments", "commits", "compare", "contents",

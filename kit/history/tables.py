@@ -12,13 +12,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kit.analysis.taxonomy import load_taxonomy
-from kit.vocabulary import CONTRACT_STEP_NAME, KIT_STEP_NAMES, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
+from kit.errors import UsageError
+from kit.history.schema import LogStatus
+from kit.taxonomy import load_taxonomy
+from kit.vocabulary import (
+    CODEX_ACTION,
+    CONTRACT_STEP_NAME,
+    KIT_STEP_NAMES,
+    MESSAGE_PREFIX,
+    PR_EVENTS,
+    PREFLIGHT_STEP_NAME,
+    PREPARE_STEP_NAME,
+)
 
-PR_EVENTS = ("pull_request", "pull_request_target")
 _TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_GENERIC = re.compile(r"##\[(?:error|warning)\]|codex-kit:|error|fail|not ok|assert|exit code", re.IGNORECASE)
+_GENERIC = re.compile(
+    r"##\[(?:error|warning)\]|" + re.escape(MESSAGE_PREFIX) + r"|error|fail|not ok|assert|exit code", re.IGNORECASE
+)
 
 
 CODEX_STEP_PATTERN = r"codex"
@@ -32,9 +43,17 @@ class Recognise:
     codex: re.Pattern[str] = re.compile(CODEX_STEP_PATTERN, re.IGNORECASE)
     db_test: re.Pattern[str] = re.compile(DB_JOB_PATTERN, re.IGNORECASE)
 
+    @classmethod
+    def from_patterns(cls, codex: str = CODEX_STEP_PATTERN, db_test: str = DB_JOB_PATTERN) -> Recognise:
+        """Both patterns compiled case-insensitively; a pattern that does not compile is the user's to fix."""
+        try:
+            return cls(re.compile(codex, re.IGNORECASE), re.compile(db_test, re.IGNORECASE))
+        except re.error as err:
+            raise UsageError(f"{err.pattern!r} is not a valid regular expression: {err}") from err
+
     def is_codex_step(self, name: str) -> bool:
         return name not in KIT_STEP_NAMES and (
-            "openai/codex-action" in name or (bool(self.codex.search(name)) and not name.startswith("Post "))
+            CODEX_ACTION in name or (bool(self.codex.search(name)) and not name.startswith("Post "))
         )
 
 
@@ -156,12 +175,12 @@ def history_rows(
             steps = step_rows(job, recognise)
             jrow = job_row(job, steps, recognise)
             if not jrow["needs_log"]:
-                jrow["log_status"] = "not-needed"
+                jrow["log_status"] = LogStatus.NOT_NEEDED
             elif jrow["job_id"] in logs:
-                jrow["log_status"] = "fetched"
+                jrow["log_status"] = LogStatus.FETCHED
                 out["log_lines"].extend(excerpt_rows(jrow["job_id"], jrow["run_id"], logs[jrow["job_id"]]))
             else:
-                jrow["log_status"] = "gone"
+                jrow["log_status"] = LogStatus.GONE
             out["jobs"].append(jrow)
             out["steps"].extend(steps)
     return out

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kit.errors import UsageError
 from kit.patch.dbtest import DbTestOutcome, plan_db_tests
 from kit.patch.workflow import patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
@@ -109,7 +110,7 @@ def patch_repo(root: Path, write: bool = True) -> RepoResult:
     """Harden every Codex workflow under `root`; refusals are reported, never fatal to the others."""
     root = root.resolve()
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: not a directory")
+        raise UsageError(f"{root}: not a directory")
     files: list[FileResult] = []
     for path in workflow_files(root):
         result = patch_file(path, root, write)

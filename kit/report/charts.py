@@ -11,7 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from kit.analysis.criteria import Analysis
-from kit.analysis.taxonomy import NOT_FAILURES
+from kit.analysis.cutover import Window
+from kit.taxonomy import NOT_FAILURES
+from kit.vocabulary import PR_EVENTS
 
 PALETTE = plt.get_cmap("tab20").colors
 
@@ -63,7 +65,7 @@ def rates_before_after(analysis: Analysis) -> Figure:
         ax.text(0.5, 0.5, "no Codex failures", ha="center", va="center", transform=ax.transAxes)
         return fig
     positions = range(len(rates))
-    for offset, window, color in ((-0.2, "before", "#c0504d"), (0.2, "after", "#4f81bd")):
+    for offset, window, color in ((-0.2, Window.BEFORE.value, "#c0504d"), (0.2, Window.AFTER.value, "#4f81bd")):
         rate = rates[f"{window}_rate"].fillna(0) * 100
         low = (rates[f"{window}_rate"] - rates[f"{window}_low"]).fillna(0) * 100
         high = (rates[f"{window}_high"] - rates[f"{window}_rate"]).fillna(0) * 100
@@ -90,15 +92,14 @@ def fork_handling(analysis: Analysis, history) -> Figure:
         event=codex["run_id"].map(runs["event"]),
         outcome=(codex["conclusion"] == "skipped").map({True: "skipped", False: "ran"}),
     )
-    prs = codex[
-        codex["event"].isin(("pull_request", "pull_request_target")) & codex["window"].isin(("before", "after"))
-    ]
+    prs = codex[codex["event"].isin(PR_EVENTS) & codex["window"].isin((Window.BEFORE, Window.AFTER))]
     table = prs.pivot_table(index=["window", "kind"], columns="outcome", values="job_id", aggfunc="count", fill_value=0)
     fig, ax = plt.subplots(figsize=(8, 3.4))
     if table.empty:
         ax.text(0.5, 0.5, "no pull-request runs", ha="center", va="center", transform=ax.transAxes)
         return fig
-    table = table.reindex([(w, k) for w in ("before", "after") for k in ("fork PR", "same-repo PR")], fill_value=0)
+    sides = (Window.BEFORE.value, Window.AFTER.value)
+    table = table.reindex([(w, k) for w in sides for k in ("fork PR", "same-repo PR")], fill_value=0)
     labels = [f"{w}: {k}" for w, k in table.index]
     left = [0] * len(table)
     for outcome, color in (("ran", "#4f81bd"), ("skipped", "#9bbb59")):

@@ -6,43 +6,40 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.analysis.parameters import ReportParameters
+from kit.errors import CacheError
 from kit.history.cache import History, HistoryCache, cache_folder
-from kit.sample import REPO as SAMPLE_REPO
-from kit.sample import SAMPLE_DIR
+from kit.history.fetch import fetch_history
+from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, default_cache_root
+from kit.history.token import token_from_environment
 
 
-def resolve_cache(repo: str | None, cache_dir: str | None) -> tuple[str, Path]:
+def resolve_cache(params: ReportParameters) -> tuple[str, Path]:
     """(repo, cache root): no repo means the shipped sample history."""
-    if not repo:
-        return SAMPLE_REPO, SAMPLE_DIR
-    if cache_dir:
-        return repo, Path(cache_dir)
-    from kit.history.command import default_cache_root
-
-    return repo, default_cache_root()
+    if not params.repo:
+        return SAMPLE_REPO, SAMPLE_ROOT
+    return params.repo, Path(params.cache_dir) if params.cache_dir else default_cache_root()
 
 
-def fetch_into(repo: str, root: Path, workflow: str, api_url: str, since: str | None, until: str | None) -> str:
+def fetch_into(repo: str, root: Path, params: ReportParameters) -> str:
     """Refresh the cache (token from GITHUB_TOKEN/GH_TOKEN, never a parameter) and say what was done."""
-    from kit.history.client import GitHubClient
-    from kit.history.command import token_from_environment
-    from kit.history.fetch import Fetcher
-
-    client = GitHubClient(repo, api_url=api_url, token=token_from_environment())
-    report = Fetcher(client, HistoryCache(cache_folder(root, repo)), workflow, since, until, progress=False).run()
+    _, report = fetch_history(
+        repo, params.workflow, root, token=token_from_environment(), since=params.since, until=params.until,
+        api_url=params.api_url, progress=False,
+    )  # fmt: skip
     return report.summary()
 
 
-def load_history(repo: str, root: Path, workflow: str, since: str | None, until: str | None) -> History:
+def load_history(repo: str, root: Path, params: ReportParameters) -> History:
     folder = cache_folder(root, repo)
     if not folder.exists():
-        raise FileNotFoundError(f"{folder}: no history cached for {repo}; run `codex-kit fetch --repo {repo}` first")
+        raise CacheError(f"{folder}: no history cached for {repo}; run `codex-kit fetch --repo {repo}` first")
     history = HistoryCache(folder).load()
-    runs = history.runs[history.runs["workflow"] == workflow]
-    if since:
-        runs = runs[runs["created_at"] >= pd.Timestamp(since, tz="UTC")]
-    if until:
-        runs = runs[runs["created_at"] < pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)]
+    runs = history.runs[history.runs["workflow"] == params.workflow]
+    if params.since:
+        runs = runs[runs["created_at"] >= pd.Timestamp(params.since, tz="UTC")]
+    if params.until:
+        runs = runs[runs["created_at"] < pd.Timestamp(params.until, tz="UTC") + pd.Timedelta(days=1)]
     keep = set(runs["run_id"])
     history.runs = runs.reset_index(drop=True)
     history.jobs = history.jobs[history.jobs["run_id"].isin(keep)].reset_index(drop=True)

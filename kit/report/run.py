@@ -20,6 +20,7 @@ import papermill
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from kit.analysis.parameters import ReportParameters
 from kit.errors import ReportError
 
 NOTEBOOK_NAME = "reliability_report.ipynb"
@@ -41,17 +42,18 @@ class ReportResult:
     seconds: float
 
 
-def run_report(out_dir: Path, parameters: dict[str, Any], kernel: str = "python3") -> ReportResult:
+def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResult:
+    """Execute the notebook for `params` into `params.out_dir` and export the dashboard there."""
     if not NOTEBOOK.exists():
         raise ReportError(f"{NOTEBOOK}: the report notebook is missing (install codex-kit from its repository)")
     started = time.monotonic()
-    out_dir = out_dir.resolve()
+    out_dir = Path(params.out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "reliability_report.ipynb"
-    params = {**parameters, "out_dir": str(out_dir)}
+    injected = {**params.to_notebook(), "out_dir": str(out_dir)}
     try:
         papermill.execute_notebook(
-            str(NOTEBOOK), str(executed), parameters=params, kernel_name=kernel, progress_bar=False,
+            str(NOTEBOOK), str(executed), parameters=injected, kernel_name=kernel, progress_bar=False,
             cwd=str(out_dir), report_mode=True,
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
@@ -60,6 +62,8 @@ def run_report(out_dir: Path, parameters: dict[str, Any], kernel: str = "python3
     html.write_text(export_html(executed), encoding="utf-8")
     report_path = out_dir / "report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    if not report:
+        raise ReportError("the notebook ran but wrote no verdicts")
     return ReportResult(executed, html, out_dir / "summary.md", report, time.monotonic() - started)
 
 

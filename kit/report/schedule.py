@@ -8,6 +8,8 @@ is kept between runs with actions/cache so each refresh only asks GitHub what ch
 
 from __future__ import annotations
 
+from kit.errors import UsageError
+
 DEFAULT_INSTALL = "git+https://github.com/${{ github.repository_owner }}/codex-kit"
 
 TEMPLATE = """\
@@ -93,5 +95,5 @@ def schedule_workflow(workflow: str = "invariants.yml", cron: str = "23 6 * * 1"
                       install: str = DEFAULT_INSTALL) -> str:  # fmt: skip
     minute = cron.split()[0]
     if minute in ("0", "00"):
-        raise ValueError("pick a minute other than 0: GitHub delays or drops scheduled runs at the top of the hour")
+        raise UsageError("pick a minute other than 0: GitHub delays or drops scheduled runs at the top of the hour")
     return TEMPLATE.format(cron=cron, workflow=workflow, install=install, pages=PAGES if pages else "")

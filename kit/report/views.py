@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from kit.analysis.criteria import FAIL, NED, PASS, Analysis
-from kit.analysis.taxonomy import NOT_FAILURES, load_taxonomy
+from kit.taxonomy import NOT_FAILURES, load_taxonomy
 
 COLOURS = {PASS: "#2e7d32", FAIL: "#c62828", NED: "#757575"}
 STYLE = (

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from kit.analysis.criteria import FAIL, NED, PASS, analyse
+from kit.analysis.parameters import ReportParameters
 from kit.analysis.stats import fisher_p, wilson
+from kit.errors import UsageError
 from kit.history.cache import HistoryCache, cache_folder
 from kit.sample import REPO, SAMPLE_DIR, Scenario, generate, write_sample
 
@@ -69,13 +71,13 @@ def test_no_hardening_yet_means_no_after_window() -> None:
 
 def test_explicit_cutover_date_and_sha(sample) -> None:
     _, history = sample
-    by_date = analyse(history, cutover="2026-09-01")
+    by_date = analyse(history, ReportParameters(cutover="2026-09-01"))
     assert by_date.cutover.how == "given-date"
     assert (by_date.window == "excluded").sum() > 100, "hardened runs are never counted before the change"
     sha = history.runs.sort_values("created_at").iloc[2000]["head_sha"][:12]
-    assert analyse(history, cutover=sha).cutover.how == "given-sha"
-    with pytest.raises(ValueError, match="neither a date"):
-        analyse(history, cutover="yesterday-ish")
+    assert analyse(history, ReportParameters(cutover=sha)).cutover.how == "given-sha"
+    with pytest.raises(UsageError, match="neither a date"):
+        analyse(history, ReportParameters(cutover="yesterday-ish"))
 
 
 def test_rates_and_statistics(sample) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kit.analysis.classify import match_lines
-from kit.analysis.taxonomy import load_taxonomy
+from kit.taxonomy import load_taxonomy
 
 CODEX = load_taxonomy().for_scope("codex")
 DB = load_taxonomy().for_scope("db")

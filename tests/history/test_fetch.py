@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.history.cache import CacheError, HistoryCache
+from kit.errors import CacheError
+from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, GitHubError, RateLimited
 from kit.history.fetch import Fetcher
 from tests.fake_github import FakeGitHub, Fault

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.history.cache import KEYS, HistoryCache
+from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
+from kit.history.schema import KEYS
 from kit.sample import REPO, WORKFLOW, Scenario, generate
 from tests.fake_github import FakeGitHub
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kit.analysis.parameters import ReportParameters
 from kit.cli import main
 from kit.history.cache import cache_folder
 from kit.report.run import run_report
@@ -20,7 +21,7 @@ TOKEN = "codex-kit-test-token-report-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory: pytest.TempPathFactory):
-    return run_report(tmp_path_factory.mktemp("report"), {"repo": ""})
+    return run_report(ReportParameters(out_dir=str(tmp_path_factory.mktemp("report"))))
 
 
 def test_sample_report_outputs(sample_report) -> None:

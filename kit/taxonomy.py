@@ -2,7 +2,8 @@
 
 Rules are data so that a reviewer can read and change them without reading code; this module only
 compiles them. The classifier and the history fetch (which keeps the log lines worth classifying)
-both read the same rules.
+both read the same rules, which is why this module sits below both of them: it imports nothing of
+codex-kit but the error type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ruamel.yaml import YAML
+import yaml
+
+from kit.errors import UsageError
 
 RULES_FILE = Path(__file__).with_name("taxonomy.yaml")
 NOT_FAILURES = ("skipped-on-fork",)
@@ -61,7 +64,7 @@ class Taxonomy:
 
 @cache
 def load_taxonomy(path: Path = RULES_FILE) -> Taxonomy:
-    raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     rules = []
     for item in raw["rules"]:
         try:
@@ -78,5 +81,5 @@ def load_taxonomy(path: Path = RULES_FILE) -> Taxonomy:
                 )
             )
         except (KeyError, re.error) as err:
-            raise ValueError(f"{path}: rule {item.get('id', '?')} is malformed: {err}") from err
+            raise UsageError(f"{path}: rule {item.get('id', '?')} is malformed: {err}") from err
     return Taxonomy(int(raw["version"]), tuple(rules))

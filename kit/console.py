@@ -1,0 +1,53 @@
+"""How each command's result reads: lines for a terminal, or JSON for a script.
+
+The library returns values (a patch result, a fetch report, the report's verdicts); this module
+is the one place that turns them into text, so the CLI stays a parser and the library never prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit.patch.repo import RepoResult
+from kit.vocabulary import CODEX_ACTION
+
+
+def patch_json(result: RepoResult, mode: str) -> dict[str, Any]:
+    """What `patch --json` prints: per file and job what changed, the notes, the DB-test outcome."""
+    db = result.db_test
+    return {
+        "mode": mode,
+        "written": result.written,
+        "files": [f.to_json() for f in result.files],
+        "db_test": None
+        if db is None
+        else {"status": db.status, "message": db.message, "candidates": [c.describe() for c in db.candidates]},
+        "summary": {
+            "patched": len(result.changed),
+            "unchanged": sum(f.status == "unchanged" for f in result.files),
+            "refused": len(result.refused),
+        },
+    }
+
+
+def patch_lines(result: RepoResult, check: bool) -> list[str]:
+    """The human summary of a patch run (refusals are printed apart, on stderr)."""
+    lines = [] if any(f.kind == "workflow" for f in result.files) else [f"codex-kit: no workflow uses {CODEX_ACTION}"]
+    verb = "would patch" if check else "patched"
+    for f in result.files:
+        if f.status == "refused" or f.kind != "workflow":
+            continue
+        lines.append(f"{verb if f.status == 'patched' else 'already hardened'}: {f.path}")
+        lines += [f"  [{job}] {action}" for job, actions in f.jobs.items() for action in actions]
+        lines += [f"  note: {note}" for note in f.notes]
+    db = result.db_test
+    if db is not None and db.status != "error":
+        lines.append(f"{verb if db.status == 'patched' else 'DB policy test'}: {db.message}")
+    return lines
+
+
+def verdict_lines(report: dict[str, Any]) -> list[str]:
+    """The report's verdicts, one per line, as `codex-kit report` prints them."""
+    lines = [f"{report['repo']} {report['workflow']}: cutover {report['cutover']}"]
+    lines += [f"  {v['status']:<16} {v['title']}: {v['figures']}" for v in report["verdicts"]]
+    return lines
