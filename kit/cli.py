@@ -21,7 +21,7 @@ from kit.analysis.parameters import ReportParameters
 from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
-from kit.report.schedule import DEFAULT_INSTALL
+from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
 
 DEFAULTS = {field.name: field.default for field in fields(ReportParameters)}
 
@@ -152,7 +152,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 def _add_schedule(sub: argparse._SubParsersAction) -> None:
     schedule = sub.add_parser("schedule", help="print (or --write) a workflow that runs the report on a schedule")
     schedule.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="the workflow the report is about")
-    schedule.add_argument("--cron", default="23 6 * * 1", help="cron schedule (default: Mondays 06:23 UTC)")
+    schedule.add_argument("--cron", default=DEFAULT_CRON, help=f"cron schedule (default: {DEFAULT_CRON!r})")
     schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
     schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
     schedule.add_argument(

@@ -26,6 +26,7 @@ from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, SAMPLE_WORKFLOW
 from kit.history.tables import history_rows
 from kit.vocabulary import (
+    CODEX_ACTION,
     CONTRACT_STEP_NAME,
     PREFLIGHT_ID,
     PREFLIGHT_STEP_NAME,
@@ -322,7 +323,7 @@ def _codex_log(moment: datetime, run_id: int, category: str, hardened: bool) -> 
         else:
             lines.append("codex-kit: preflight ok step=codex-preflight - OpenAI accepted the key (HTTP 200).")
         if not reason:
-            lines.append("##[group]Run openai/codex-action@v1")
+            lines.append(f"##[group]Run {CODEX_ACTION}@v1")
             lines += [line.format(run=run_id) for line in HARDENED_RAW.get(category, RAW.get(category, []))]
             if category != "output-missing":
                 lines.append("##[error]Process completed with exit code 1.")
@@ -333,7 +334,7 @@ def _codex_log(moment: datetime, run_id: int, category: str, hardened: bool) -> 
         lines.append(f"##[warning]{contract_line('review', why)}")
         lines.append("codex-kit: contents of the Codex home (/home/runner/work/_temp/codex-home):")
     else:
-        lines.append("##[group]Run openai/codex-action@v1")
+        lines.append(f"##[group]Run {CODEX_ACTION}@v1")
         lines += [line.format(run=run_id) for line in RAW[category]]
         if category not in ("hang-timeout",):
             lines.append("##[error]Process completed with exit code 1.")

@@ -9,7 +9,9 @@ is kept between runs with actions/cache so each refresh only asks GitHub what ch
 from __future__ import annotations
 
 from kit.errors import UsageError
+from kit.history.locations import SAMPLE_WORKFLOW
 
+DEFAULT_CRON = "23 6 * * 1"  # Mondays 06:23 UTC: not minute 0, which GitHub delays or drops
 DEFAULT_INSTALL = "git+https://github.com/${{ github.repository_owner }}/codex-kit"
 
 TEMPLATE = """\
@@ -91,7 +93,7 @@ PAGES = """\
 """
 
 
-def schedule_workflow(workflow: str = "invariants.yml", cron: str = "23 6 * * 1", pages: bool = False,
+def schedule_workflow(workflow: str = SAMPLE_WORKFLOW, cron: str = DEFAULT_CRON, pages: bool = False,
                       install: str = DEFAULT_INSTALL) -> str:  # fmt: skip
     minute = cron.split()[0]
     if minute in ("0", "00"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -31,10 +32,9 @@ def test_sample_report_outputs(sample_report) -> None:
     assert "Codex reliability report" in html and "No Codex step fails with a server-info error" in html
     assert html.count("data:image/png") >= 4, "every chart is embedded"
     assert "from kit.report" not in html and "analyse(" not in html, "no code in the dashboard"
-    assert ('src="http' not in html and "cdn" not in html.lower().replace("cdnjs", "")) or "<script src" not in html
+    assert re.search(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html, re.I) is None, "no CDN"
+    assert "<style" in html, "styles are inline"
     assert "| No Codex step fails with a server-info error | **PASS** |" in sample_report.summary.read_text()
-    print(f"\nsample report: {sample_report.seconds:.1f} s")
-    assert sample_report.seconds < 60
 
 
 def test_report_in_a_browser(sample_report, tmp_path: Path) -> None:
