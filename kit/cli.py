@@ -144,8 +144,10 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--until", default=d["until"], help="only runs created on or before this date")
     report.add_argument("--cutover", default=d["cutover"], help="when the hardening landed: a date or a commit SHA")
     report.add_argument("--min-runs", type=int, default=d["min_runs"], help="fewer observations: NOT ENOUGH DATA")
-    report.add_argument("--min-failures", type=int, default=d["min_failures"], help="fewer failures to judge naming")
-    report.add_argument("--unknown-share", type=float, default=d["unknown_share"], help="largest unknown share")
+    report.add_argument("--unknown-share", type=float, default=d["unknown_share"], help="largest unknown share (0-1)")
+    report.add_argument(
+        "--message-share", type=float, default=d["message_share"], help="smallest share with a kit message (0-1)"
+    )
     report.set_defaults(func=_report)
 
 

@@ -28,7 +28,9 @@ from kit.history.tables import history_rows
 from kit.vocabulary import (
     CODEX_ACTION,
     CONTRACT_STEP_NAME,
+    MESSAGE_PREFIX,
     PREFLIGHT_ID,
+    PREFLIGHT_OK,
     PREFLIGHT_STEP_NAME,
     PREPARE_STEP_NAME,
     contract_line,
@@ -321,7 +323,7 @@ def _codex_log(moment: datetime, run_id: int, category: str, hardened: bool) -> 
         if reason:
             lines.append(f"##[error]{preflight_line(PREFLIGHT_ID, reason)} status=401 code=none")
         else:
-            lines.append("codex-kit: preflight ok step=codex-preflight - OpenAI accepted the key (HTTP 200).")
+            lines.append(f"{MESSAGE_PREFIX} {PREFLIGHT_OK} step={PREFLIGHT_ID} - OpenAI accepted the key (HTTP 200).")
         if not reason:
             lines.append(f"##[group]Run {CODEX_ACTION}@v1")
             lines += [line.format(run=run_id) for line in HARDENED_RAW.get(category, RAW.get(category, []))]

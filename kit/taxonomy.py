@@ -32,6 +32,7 @@ class Rule:
     scope: str = "codex"
     requires: re.Pattern[str] | None = None
     server_info: bool = False
+    blames_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def load_taxonomy(path: Path = RULES_FILE) -> Taxonomy:
                     scope=item.get("scope", "codex"),
                     requires=re.compile(item["requires"]) if item.get("requires") else None,
                     server_info=bool(item.get("server_info", False)),
+                    blames_key=bool(item.get("blames_key", False)),
                 )
             )
         except (KeyError, re.error) as err:

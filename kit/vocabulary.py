@@ -8,6 +8,8 @@ strings anywhere else.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Final
 
 PREPARE_STEP_NAME: Final = "Prepare Codex home"
@@ -29,6 +31,7 @@ ENV_CHECK_KEY: Final = "CODEX_KIT_CHECK_KEY"
 # Every line the kit's steps print for the report starts with this prefix.
 MESSAGE_PREFIX: Final = "codex-kit:"
 PREFLIGHT_FAILED: Final = "preflight failed"
+PREFLIGHT_OK: Final = "preflight ok"
 OUTPUT_MISSING: Final = "codex output missing"
 
 # Reasons a preflight reports (also the value of its `reason` step output).
@@ -72,3 +75,37 @@ def contract_line(step: str, reason: str) -> str:
 # The events whose runs are pull requests (a fork's among them): the fork guard and the report
 # both split runs on these.
 PR_EVENTS: Final = ("pull_request", "pull_request_target")
+
+
+@dataclass(frozen=True)
+class KitMessage:
+    """One of the kit's own messages, read back from a log line or an annotation."""
+
+    what: str  # PREFLIGHT_FAILED or OUTPUT_MISSING
+    step: str
+    reason: str
+
+
+# Every form a kit message reaches the report in: the runner's `##[warning]`/`##[error]` log line,
+# the raw `::warning::` or `::warning title=…::` command, or an annotation's bare message. A step's
+# script echoed at its start (`step=$step`) is not a message, hence no `$` at a field's start.
+_KIT_MESSAGE = re.compile(
+    r"(?:^|##\[(?:warning|error|notice)\]|::(?:warning|error|notice)(?: [^:]*)?::)\s*"
+    + re.escape(MESSAGE_PREFIX)
+    + rf" (?P<what>{re.escape(PREFLIGHT_FAILED)}|{re.escape(OUTPUT_MISSING)})"
+    + r" step=(?P<step>[^\s$]\S*) reason=(?P<reason>[^\s$]\S*)"
+)
+
+
+_PREFLIGHT_OK = re.compile(re.escape(f"{MESSAGE_PREFIX} {PREFLIGHT_OK}") + r" step=[^\s$]")
+
+
+def preflight_passed(line: str) -> bool:
+    """True when `line` is the preflight saying the key was there and accepted (not its echoed script)."""
+    return bool(_PREFLIGHT_OK.search(line))
+
+
+def parse_kit_message(line: str) -> KitMessage | None:
+    """The kit message in `line`, in any of the forms above; None when the line holds none."""
+    match = _KIT_MESSAGE.search(line.strip())
+    return KitMessage(match["what"], match["step"], match["reason"]) if match else None

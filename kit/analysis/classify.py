@@ -10,7 +10,6 @@ failure.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,10 +17,9 @@ import pandas as pd
 from kit.history.cache import History
 from kit.history.schema import LogStatus
 from kit.taxonomy import UNKNOWN, Rule, Taxonomy, load_taxonomy
-from kit.vocabulary import MESSAGE_PREFIX
+from kit.vocabulary import parse_kit_message, preflight_passed
 
 BAD = ("failure", "cancelled", "timed_out")
-KIT_WARNING = re.compile(r"##\[(?:warning|error)\]" + re.escape(MESSAGE_PREFIX))
 COLUMNS = [
     "job_id", "run_id", "run_attempt", "kind", "category", "rule", "server_info", "line_no", "line", "job_name",
     "job_conclusion", "codex_conclusion", "hardened", "job_url", "run_url", "created_at", "event", "is_fork_pr",
@@ -36,12 +34,18 @@ class Match:
     line: str
 
 
-def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...]) -> Match:
-    """The highest-priority rule that matches, with its last matching line (or no rule)."""
+def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...], preflight_passed: bool = False) -> Match:
+    """The highest-priority rule that matches, with its last matching line (or no rule).
+
+    A preflight that passed proves the key was there and accepted, so rules that blame the key
+    are passed over for that job: a category never contradicts a step that succeeded.
+    """
     if not lines:
         return Match(None, 0, "")
     whole = "\n".join(text for _, text in lines)
     for rule in rules:
+        if preflight_passed and rule.blames_key:
+            continue
         if rule.requires is not None and not rule.requires.search(whole):
             continue
         if not rule.pattern.search(whole):
@@ -114,11 +118,12 @@ def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | No
         "job_name": job.name, "job_conclusion": job.conclusion, "codex_conclusion": job.codex_conclusion,
         "hardened": job.hardened, "log_status": job.log_status,
     }  # fmt: skip
-    base["kit_message"] = any(KIT_WARNING.search(text) for _, text in lines)
+    base["kit_message"] = any(parse_kit_message(text) for _, text in lines)
     if job.kind == "fork-skip":
         return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0, "line": ""}
     scope = "db" if job.kind == "db" else "codex"
-    match = match_lines(lines, taxonomy.for_scope(scope))
+    passed = any(preflight_passed(text) for _, text in lines)
+    match = match_lines(lines, taxonomy.for_scope(scope), passed)
     codex_failed = job.codex_conclusion in BAD or job.conclusion in ("failure", "timed_out")
     if match.rule is None and not codex_failed and job.kind == "codex":
         return None  # the contract ran and found the output fine

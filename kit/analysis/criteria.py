@@ -1,12 +1,24 @@
 """Judge the success criteria on the after-window, each with figures and the runs behind it.
 
-Every verdict is PASS, FAIL or NOT ENOUGH DATA; too few observations is never a PASS. The
-before-window figures are given beside the after-window ones so a reader sees the change.
+One rule decides every verdict (README, "How verdicts are decided"):
+
+1. FAIL when a violation is seen after the cutover, whatever the sample size: a criterion that
+   demands none (server-info errors, blocked runs, fork PRs that ran Codex, ACTIVE-count
+   failures) fails on the first; "named and explained" fails when the unknown share is over its
+   limit or the share carrying the kit's message is under its floor.
+2. Otherwise NOT ENOUGH DATA when the criterion's observations after the cutover are fewer than
+   `min_runs` (or a kind it needs, such as both fork and same-repo PRs, is absent).
+3. Otherwise PASS.
+
+The before-window figures stand beside the after-window ones so a reader sees the change, and
+each verdict carries its counts as numbers for `report.json`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 
@@ -18,9 +30,14 @@ from kit.history.cache import History
 from kit.taxonomy import NOT_FAILURES, UNKNOWN, load_taxonomy
 from kit.vocabulary import PR_EVENTS
 
-PASS, FAIL, NED = "PASS", "FAIL", "NOT ENOUGH DATA"
+
+class Status(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NED = "NOT ENOUGH DATA"
 
 
+PASS, FAIL, NED = Status.PASS, Status.FAIL, Status.NED
 EVIDENCE_LINKS = 5  # run links shown per verdict
 
 
@@ -28,9 +45,10 @@ EVIDENCE_LINKS = 5  # run links shown per verdict
 class Verdict:
     id: str
     title: str
-    status: str
+    status: Status
     figures: str
     evidence: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict:
         return {"criterion": self.title, "verdict": self.status, "figures": self.figures,
@@ -56,6 +74,32 @@ class Analysis:
         return any(v.status == FAIL for v in self.verdicts)
 
 
+@dataclass
+class Observed:
+    """What one criterion saw after the cutover: its violations, its observations, its figures."""
+
+    violations: pd.DataFrame  # rows with a `link` column: the runs that prove a FAIL
+    observations: int
+    figures: str
+    counts: dict[str, Any]
+    missing_kind: str = ""  # a kind of observation the criterion needs and did not get
+    pass_links: pd.DataFrame | None = None
+
+
+def judge(id_: str, title: str, seen: Observed, params: ReportParameters) -> Verdict:
+    """The one rule (module docstring): a violation is FAIL; too few observations is NOT ENOUGH DATA."""
+    counts = {**seen.counts, "observations_after": seen.observations, "violations_after": len(seen.violations)}
+    if len(seen.violations):
+        return Verdict(id_, title, FAIL, seen.figures, _links(seen.violations, EVIDENCE_LINKS), counts)
+    if seen.missing_kind:
+        return Verdict(id_, title, NED, f"{seen.figures} (needs {seen.missing_kind} after the cutover)", [], counts)
+    if seen.observations < params.min_runs:
+        why = f"{seen.observations} observations after the cutover, fewer than {params.min_runs}"
+        return Verdict(id_, title, NED, f"{seen.figures} ({why})", [], counts)
+    links = _links(seen.pass_links, 2) if seen.pass_links is not None else []
+    return Verdict(id_, title, PASS, seen.figures, links, counts)
+
+
 def analyse(history: History, params: ReportParameters | None = None) -> Analysis:
     params = params or ReportParameters()
     found = find_cutover(history, params.cutover)
@@ -63,13 +107,15 @@ def analyse(history: History, params: ReportParameters | None = None) -> Analysi
     failures = classify(history)
     failures["window"] = failures["run_id"].map(window).fillna(Window.EXCLUDED.value)
     attempts = _codex_attempts(history, window)
-    verdicts = [
-        _server_info(failures, attempts, params),
-        _non_blocking(history, window, attempts, params),
-        _fork_guard(history, window),
-        _db_active_count(history, window, failures, params),
-        _actionable(failures, params),
-    ]
+    criteria = [
+        ("server-info", "No Codex step fails with a server-info error", _server_info(failures, attempts)),
+        ("non-blocking", "Advisory Codex jobs block nothing", _non_blocking(history, window, attempts)),
+        ("fork-guard", "Codex jobs skip fork PRs and still run on same-repo PRs", _fork_guard(history, window)),
+        ("db-active-count", "DB tests do not fail on the ACTIVE-count assertion",
+         _db_active_count(history, window, failures)),
+        ("actionable", "Codex failures are named and explained", _actionable(failures, attempts, params)),
+    ]  # fmt: skip
+    verdicts = [judge(id_, title, seen, params) for id_, title, seen in criteria]
     return Analysis(found, window, failures, attempts, verdicts, rate_table(failures, attempts))
 
 
@@ -80,8 +126,8 @@ def _codex_attempts(history: History, window: pd.Series) -> pd.DataFrame:
     return ran
 
 
-def _links(frame: pd.DataFrame, limit: int, column: str = "run_url") -> list[tuple[str, str]]:
-    urls = frame.drop_duplicates(column)[column].head(limit)
+def _links(frame: pd.DataFrame, limit: int) -> list[tuple[str, str]]:
+    urls = frame.drop_duplicates("link")["link"].head(limit)
     return [(url.rsplit("/", 1)[-1], url) for url in urls if url]
 
 
@@ -89,96 +135,92 @@ def _count(frame: pd.DataFrame, window: str) -> int:
     return int((frame["window"] == window).sum())
 
 
-def _zero_after(id_: str, title: str, hits: pd.DataFrame, n_after: int, figures: str, t: ReportParameters,
-                pass_evidence: list[tuple[str, str]] | None = None) -> Verdict:  # fmt: skip
-    """The shape of a "none of these after the cutover" criterion."""
-    if n_after < t.min_runs:
-        return Verdict(id_, title, NED, f"{figures} (fewer than {t.min_runs} after the cutover)")
-    after = hits[hits["window"] == Window.AFTER]
-    if len(after):
-        return Verdict(id_, title, FAIL, figures, _links(after, EVIDENCE_LINKS))
-    return Verdict(id_, title, PASS, figures, pass_evidence or [])
+def _after(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["window"] == Window.AFTER]
 
 
-def _server_info(failures: pd.DataFrame, attempts: pd.DataFrame, t: ReportParameters) -> Verdict:
+def _server_info(failures: pd.DataFrame, attempts: pd.DataFrame) -> Observed:
     bad = failures[(failures["kind"] == "codex") & failures["server_info"]]
     n_after, n_before = _count(attempts, Window.AFTER), _count(attempts, Window.BEFORE)
     after, before = _count(bad, Window.AFTER), _count(bad, Window.BEFORE)
-    figures = f"after: {after} in {n_after} Codex job attempts; before: {before} in {n_before}"
-    sample = attempts[attempts["window"] == Window.AFTER].assign(run_url=lambda f: f["html_url"])
-    return _zero_after("server-info", "No Codex step fails with a server-info error", bad, n_after, figures, t,
-                       _links(sample, 2))  # fmt: skip
+    keyless = int((_after(bad)["category"] == "missing-api-key").sum())
+    note = f" ({keyless} of them a missing key)" if keyless else ""
+    figures = f"after: {after}{note} in {n_after} Codex job attempts; before: {before} in {n_before}"
+    counts = {"failures_after": after, "attempts_after": n_after,
+              "failures_before": before, "attempts_before": n_before}  # fmt: skip
+    return Observed(_after(bad).assign(link=lambda f: f["run_url"]), n_after, figures, counts,
+                    pass_links=_after(attempts).assign(link=lambda f: f["html_url"]))  # fmt: skip
 
 
-def _non_blocking(history: History, window: pd.Series, attempts: pd.DataFrame, t: ReportParameters) -> Verdict:
-    title = "Advisory Codex jobs block nothing"
+def _non_blocking(history: History, window: pd.Series, attempts: pd.DataFrame) -> Observed:
     jobs = history.jobs
     runs = history.runs.set_index("run_id")
     failed_codex = jobs[jobs["has_codex"] & jobs["conclusion"].isin(("failure", "timed_out"))]
     blocked = runs.loc[runs.index.isin(failed_codex["run_id"]) & (runs["conclusion"] == "failure")]
-    blocked = blocked.assign(window=blocked.index.map(window))
-    after, before = blocked[blocked["window"] == Window.AFTER], blocked[blocked["window"] == Window.BEFORE]
-    n_after_runs = int(attempts.loc[attempts["window"] == Window.AFTER, "run_id"].nunique())
-    figures = f"runs failed by a Codex job: after {len(after)} of {n_after_runs}; before {len(before)}"
-    if n_after_runs < t.min_runs:
-        return Verdict("non-blocking", title, NED, f"{figures} (fewer than {t.min_runs} runs after the cutover)")
-    if len(after):
-        return Verdict("non-blocking", title, FAIL, figures, _links(after.reset_index(), EVIDENCE_LINKS, "html_url"))
-    return Verdict("non-blocking", title, PASS, figures)
+    blocked = blocked.assign(window=blocked.index.map(window), link=blocked["html_url"])
+    after, before = _count(blocked, Window.AFTER), _count(blocked, Window.BEFORE)
+    n_after = int(_after(attempts)["run_id"].nunique())
+    n_before = int(attempts.loc[attempts["window"] == Window.BEFORE, "run_id"].nunique())
+    figures = f"runs failed by a Codex job: after {after} of {n_after}; before {before} of {n_before}"
+    counts = {"blocked_after": after, "runs_after": n_after, "blocked_before": before, "runs_before": n_before}
+    return Observed(_after(blocked), n_after, figures, counts)
 
 
-def _fork_guard(history: History, window: pd.Series) -> Verdict:
-    title = "Codex jobs skip fork PRs and still run on same-repo PRs"
+def _fork_guard(history: History, window: pd.Series) -> Observed:
     runs = history.runs.set_index("run_id")
     jobs = history.jobs[history.jobs["has_codex"] | (history.jobs["conclusion"] == "skipped")]
     codex_jobs = jobs[jobs["name"].isin(history.jobs.loc[history.jobs["has_codex"], "name"].unique())]
     codex_jobs = codex_jobs.assign(window=codex_jobs["run_id"].map(window),
-                                   fork=codex_jobs["run_id"].map(runs["is_fork_pr"]),
-                                   event=codex_jobs["run_id"].map(runs["event"]))  # fmt: skip
-    after = codex_jobs[codex_jobs["window"] == Window.AFTER]
-    prs = after[after["event"].isin(PR_EVENTS)]
-    fork, same = prs[prs["fork"] == True], prs[prs["fork"] == False]  # noqa: E712 - pandas comparison
+                                   fork=codex_jobs["run_id"].map(runs["is_fork_pr"]).astype("boolean"),
+                                   event=codex_jobs["run_id"].map(runs["event"]),
+                                   link=codex_jobs["html_url"])  # fmt: skip
+    prs = _after(codex_jobs)
+    prs = prs[prs["event"].isin(PR_EVENTS)]
+    fork, same = prs[prs["fork"].fillna(False)], prs[~prs["fork"].fillna(True)]
     fork_ran = fork[fork["conclusion"] != "skipped"]
     same_ran = same[same["conclusion"] != "skipped"]
     figures = (
         f"fork PR Codex jobs after the cutover: {len(fork)} ({len(fork_ran)} ran); "
         f"same-repo PR Codex jobs: {len(same)} ({len(same_ran)} ran)"
     )
-    if fork.empty or same.empty:
-        return Verdict("fork-guard", title, NED, figures + " (needs both kinds of PR after the cutover)")
-    if len(fork_ran) or same_ran.empty:
-        evidence = fork_ran if len(fork_ran) else same
-        return Verdict("fork-guard", title, FAIL, figures, _links(evidence.assign(run_url=evidence["html_url"]), 5))
-    return Verdict("fork-guard", title, PASS, figures)
+    violations = fork_ran if len(fork_ran) else (same if len(same) and same_ran.empty else same.iloc[0:0])
+    missing = " and ".join(kind for kind, frame in (("fork PRs", fork), ("same-repo PRs", same)) if frame.empty)
+    counts = {"fork_jobs_after": len(fork), "fork_jobs_ran_after": len(fork_ran), "same_repo_jobs_after": len(same),
+              "same_repo_jobs_ran_after": len(same_ran)}  # fmt: skip
+    return Observed(violations, len(prs), figures, counts, missing_kind=missing)
 
 
-def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame, t: ReportParameters) -> Verdict:
+def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame) -> Observed:
     db = history.jobs[history.jobs["has_db_test"]]
-    n_after = int((db["run_id"].map(window) == Window.AFTER).sum())
+    sides = db["run_id"].map(window)
+    n_after, n_before = int((sides == Window.AFTER).sum()), int((sides == Window.BEFORE).sum())
     hits = failures[(failures["kind"] == "db") & (failures["category"] == "db-active-count")]
     after, before = _count(hits, Window.AFTER), _count(hits, Window.BEFORE)
-    figures = f"ACTIVE-count failures: after {after} in {n_after} DB test jobs; before {before}"
-    return _zero_after(
-        "db-active-count", "DB tests do not fail on the ACTIVE-count assertion", hits, n_after, figures, t
-    )
+    figures = f"ACTIVE-count failures: after {after} in {n_after} DB test jobs; before {before} in {n_before}"
+    counts = {"failures_after": after, "jobs_after": n_after, "failures_before": before, "jobs_before": n_before}
+    return Observed(_after(hits).assign(link=lambda f: f["run_url"]), n_after, figures, counts)
 
 
-def _actionable(failures: pd.DataFrame, t: ReportParameters) -> Verdict:
-    title = "Codex failures are named and explained"
-    after = failures[(failures["kind"] == "codex") & (failures["window"] == Window.AFTER)]
+def _actionable(failures: pd.DataFrame, attempts: pd.DataFrame, params: ReportParameters) -> Observed:
+    after = _after(failures[failures["kind"] == "codex"])
     unknown = after[after["category"] == UNKNOWN]
-    explained = after[after["kit_message"].astype(bool)]
+    unexplained = after[~after["kit_message"].astype(bool)]
     share = len(unknown) / len(after) if len(after) else 0.0
-    message_share = len(explained) / len(after) if len(after) else 0.0
+    message_share = 1 - len(unexplained) / len(after) if len(after) else 1.0
     figures = (
         f"{len(after)} Codex failures after the cutover: {len(unknown)} unknown ({share:.0%}, limit "
-        f"{t.unknown_share:.0%}); {message_share:.0%} carry a preflight or contract message"
+        f"{params.unknown_share:.0%}); {message_share:.0%} carry a preflight or contract message "
+        f"(floor {params.message_share:.0%})"
     )
-    if len(after) < t.min_failures:
-        return Verdict("actionable", title, NED, f"{figures} (fewer than {t.min_failures} failures to judge)")
-    if share > t.unknown_share:
-        return Verdict("actionable", title, FAIL, figures, _links(unknown, EVIDENCE_LINKS))
-    return Verdict("actionable", title, PASS, figures)
+    if share > params.unknown_share:
+        violations = unknown
+    elif message_share < params.message_share:
+        violations = unexplained
+    else:
+        violations = after.iloc[0:0]
+    counts = {"failures_after": len(after), "unknown_after": len(unknown), "unexplained_after": len(unexplained),
+              "unknown_share": share, "message_share": message_share}  # fmt: skip
+    return Observed(violations.assign(link=lambda f: f["run_url"]), _count(attempts, Window.AFTER), figures, counts)
 
 
 def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from kit.errors import UsageError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_WORKFLOW
 
 
@@ -27,9 +28,18 @@ class ReportParameters:
     fetch: bool = False  # refresh the cache from GitHub first (token from the environment)
     api_url: str = GITHUB_API_URL  # GitHub's API (Enterprise, tests)
     min_runs: int = 20  # fewer observations than this: NOT ENOUGH DATA
-    min_failures: int = 5  # fewer Codex failures than this: "named and explained" is NOT ENOUGH DATA
     unknown_share: float = 0.05  # the largest acceptable share of unnamed Codex failures (0..1)
+    message_share: float = 0.95  # the smallest acceptable share of Codex failures with the kit's message (0..1)
     out_dir: str = "report"  # where the notebook writes report.json and summary.md
+
+    def __post_init__(self) -> None:
+        if self.min_runs < 1:
+            raise UsageError(f"--min-runs must be at least 1, got {self.min_runs}")
+        for name in ("unknown_share", "message_share"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} is a fraction from 0 to 1 (5% is 0.05), got {value}")
 
     @classmethod
     def names(cls) -> list[str]:

@@ -95,6 +95,7 @@ def write_outputs(analysis: Analysis, out_dir: Path, repo: str, workflow: str) -
                 "status": v.status,
                 "figures": v.figures,
                 "evidence": [u for _, u in v.evidence],
+                "counts": v.counts,
             }
             for v in analysis.verdicts
         ],
