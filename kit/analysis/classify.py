@@ -81,6 +81,8 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     """One row per failing (or fork-skipped) job attempt, with its category and evidence."""
     taxonomy = taxonomy or load_taxonomy()
     picked = candidate_jobs(history)
+    if picked.empty:
+        return pd.DataFrame(columns=COLUMNS).astype({"created_at": "datetime64[us, UTC]", "line_no": "int64"})
     lines = history.log_lines[history.log_lines["job_id"].isin(picked["job_id"])].sort_values(["job_id", "line_no"])
     by_job: dict[int, list[tuple[int, str]]] = {}
     for job_id, line_no, text in zip(lines["job_id"].tolist(), lines["line_no"].tolist(), lines["text"].tolist(),

@@ -247,11 +247,17 @@ class GitHubClient:
                 return
             number = following
 
+    @staticmethod
+    def runs_listing(workflow: str) -> str:
+        """The name of a workflow's run listing, which prefixes its pages' ETag keys."""
+        return f"runs of {workflow}"
+
     def workflow_runs(self, workflow: str) -> Iterator[Page]:
         """Every run of the workflow, newest first (no `created` filter: it caps a listing at 1,000)."""
         return self.pages(
-            f"runs of {workflow}", self.api.actions.list_workflow_runs, "workflow_runs", workflow, conditional=True
-        )
+            self.runs_listing(workflow), self.api.actions.list_workflow_runs, "workflow_runs", workflow,
+            conditional=True,
+        )  # fmt: skip
 
     def run(self, run_id: int) -> Reply:
         """One run, conditionally: a 304 reply means it has not changed since it was stored."""

@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from kit.errors import GitHubError, UsageError
+from kit.history import coverage
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, RequestStats
 from kit.history.locations import GITHUB_API_URL
@@ -89,7 +90,6 @@ class Fetcher:
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
         self.since, self.until = _bounds(since, until)
-        self.window_key = f"{since or ''}..{until or ''}"
         self.recognise = recognise or Recognise()
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
@@ -97,16 +97,19 @@ class Fetcher:
 
     def run(self) -> FetchReport:
         history = self.cache.load()
-        listing = history.state.setdefault("listings", {}).setdefault(f"{self.workflow}|{self.window_key}", {})
+        history.state.pop("listings", None)  # markers of older kits; coverage replaces them
         self.client.etags = history.state.setdefault("etags", {})
-        self.list_runs(history, listing)
-        self.save(history)
+        self.forget_partial_pages(history)
         try:
+            self.list_runs(history)
+            self.save(history)
             self.fetch_jobs(history)
             self.fetch_logs(history)
-        except GitHubError:
+        except (GitHubError, KeyboardInterrupt) as stop:
+            history.state["stopped"] = str(stop) or "interrupted"
             self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
+        history.state.pop("stopped", None)
         self.save(history)
         self.client.close()
         self.report.requests = self.client.stats
@@ -118,23 +121,40 @@ class Fetcher:
             self.on_save(history)
 
     # --- 1 and 2: runs ---------------------------------------------------------------------------------
-    def list_runs(self, history: History, listing: dict[str, Any]) -> None:
+    def forget_partial_pages(self, history: History) -> None:
+        """A listing page stored while a window filtered some of its runs out must be asked again in full.
+
+        GitHub would answer it 304, and a 304 brings ids only: the runs left out last time would
+        never reach the cache. Dropping the ETag of any page that lists an unknown run costs one
+        request and keeps a windowed fetch from hiding runs from every later one.
+        """
+        known = set(history.runs["run_id"].astype(int))
+        prefix = f"{self.client.runs_listing(self.workflow)}|"
+        for key, (_, ids) in list(self.client.etags.items()):
+            if key.startswith(prefix) and not known.issuperset(int(i) for i in ids or []):
+                del self.client.etags[key]
+
+    def list_runs(self, history: History) -> None:
         known = _column_by_key(history.runs, "run_id", "status")
+        created = _column_by_key(history.runs, "run_id", "created_at")
         attempts = _column_by_key(history.runs, "run_id", "jobs_attempt")
+        covered = coverage.read(history.state, self.workflow)
+        high = self.until if self.until is not None else pd.Timestamp(self.client.now(), unit="s", tz="UTC")
         seen: set[int] = set()
-        complete_before = bool(listing.get("complete"))
         for page in self.client.workflow_runs(self.workflow):
             rows = [run_row(item, self.workflow) for item in page.items]
-            older = rows and self.since is not None and min(pd.Timestamp(r["created_at"]) for r in rows) < self.since
+            moments = [pd.Timestamp(r["created_at"]) for r in rows] or [created[i] for i in page.ids if i in created]
+            older = bool(moments) and self.since is not None and min(moments) < self.since
             rows = [r for r in rows if self._in_window(r["created_at"])]
             self.report.runs_new += sum(r["run_id"] not in known for r in rows)
             self.report.runs_listed += len(page.ids)
-            settled = all(known.get(run_id) == "completed" for run_id in page.ids)
+            settled = bool(page.ids) and all(known.get(run_id) == "completed" for run_id in page.ids)
             history.upsert("runs", [{**r, "jobs_attempt": attempts.get(r["run_id"], 0)} for r in rows])
             seen.update(page.ids)
-            if (complete_before and page.ids and settled) or older:
+            # Stop where the cache already holds everything from this page down to --since.
+            if older or (settled and moments and coverage.holds(covered, self.since, max(moments))):
                 break
-        listing["complete"] = True
+        coverage.write(history.state, self.workflow, [*covered, (self.since, high)])
         for run_id, status in sorted(known.items()):
             if status != "completed" and run_id not in seen:
                 reply = self.client.run(run_id)
