@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from yaml.error import YAMLError
 
+from kit.patch import yamlread
 from kit.patch.yamldoc import UnsafeDocument
 
 _WRAPPED = re.compile(r"^\$\{\{(?P<inner>.*)\}\}$", re.DOTALL)
@@ -70,7 +70,7 @@ def _reads_back(text: str, expected: str, flow: bool = False) -> bool:
     if "\n" in text:
         return False
     try:
-        loaded = YAML(typ="safe", pure=True).load(f"{{k: {text}}}\n" if flow else f"k: {text}\n")
+        loaded = yamlread.load(f"{{k: {text}}}\n" if flow else f"k: {text}\n")
     except YAMLError:
         return False
     return isinstance(loaded, dict) and loaded.get("k") == expected and isinstance(loaded["k"], str)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from kit.patch import expressions as ex
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step

@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
+from kit.patch import yamlread
 from kit.patch.plan import FORK_GUARD
 from kit.patch.repo import patch_repo
 from kit.patch.workflow import patch_workflow
@@ -23,7 +23,7 @@ from tests import lint
 
 
 def load(text: str):
-    return YAML(typ="safe", pure=True).load(text)
+    return yamlread.load(text)
 
 
 def patched(text: str) -> str:
