@@ -67,3 +67,15 @@ def preflight_line(step: str, reason: str) -> str:
 def contract_line(step: str, reason: str) -> str:
     """The machine-readable output-contract warning (the shell writes the same)."""
     return f"{MESSAGE_PREFIX} {OUTPUT_MISSING} step={step} reason={reason}"
+
+# More variables the kit's own steps read: the prepare step's "wipe the home or only the stale
+# server-info file", and what the output contract is told about the Codex step it checks.
+ENV_FRESH: Final = "CODEX_KIT_FRESH"
+ENV_OUTCOME: Final = "CODEX_KIT_OUTCOME"
+ENV_PREFLIGHT_REASON: Final = "CODEX_KIT_PREFLIGHT_REASON"
+ENV_HAS_MESSAGE: Final = "CODEX_KIT_HAS_MESSAGE"
+ENV_OUTPUT_FILE: Final = "CODEX_KIT_OUTPUT_FILE"
+ENV_OUTPUT_JSON: Final = "CODEX_KIT_OUTPUT_JSON"
+
+# The events whose runs can come from a fork's pull request.
+PR_EVENTS: Final = ("pull_request", "pull_request_target")
