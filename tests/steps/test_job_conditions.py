@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from kit.ghexpr import Context, Status, condition
 from kit.patch import yamlread
+from kit.patch.ghexpr import Context, Status, condition
 from kit.patch.locate import is_codex_step
 from kit.patch.workflow import patch_workflow
 from kit.vocabulary import PREFLIGHT_ID
