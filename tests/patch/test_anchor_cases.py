@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kit.patch import yamlread
-from kit.patch.plan import FORK_GUARD
 from kit.patch.repo import patch_repo
+from kit.patch.transforms import FORK_GUARD
 from kit.patch.workflow import patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
 from kit.textfile import TextFile
