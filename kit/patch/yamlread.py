@@ -21,6 +21,7 @@ from typing import Any
 
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -66,7 +67,17 @@ CoreSchemaConstructor.add_constructor(_INT_TAG, CoreSchemaConstructor.construct_
 
 
 class AnchorComposer(Composer):
-    """A composer that keeps each node's anchor name as `node.anchor` (None when it has none)."""
+    """A composer that keeps each node's anchor name as `node.anchor` (None when it has none).
+
+    An anchor name may be defined again further down (YAML 1.2 allows it; an alias then means the
+    latest definition). PyYAML refuses that; ruamel.yaml, which the kit used before, accepted it.
+    """
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if not isinstance(event, AliasEvent) and event.anchor is not None:
+            self.anchors.pop(event.anchor, None)
+        return super().compose_node(parent, index)
 
     def compose_scalar_node(self, anchor: str | None) -> Node:
         return _with_anchor(super().compose_scalar_node(anchor), anchor)

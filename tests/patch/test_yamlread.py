@@ -92,6 +92,13 @@ def test_anchor_names_are_kept_on_nodes() -> None:
     assert values["c"].anchor == "s" and root.anchor is None
 
 
+def test_an_anchor_may_be_defined_again_and_aliases_mean_the_latest() -> None:
+    (root,) = yamlread.compose_all("a: &x 1\nb: &x 2\nc: *x\n")
+    values = {key.value: value for key, value in root.value}
+    assert values["c"] is values["b"]
+    assert yamlread.load("a: &x 1\nb: &x 2\nc: *x\n") == {"a": 1, "b": 2, "c": 2}
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
