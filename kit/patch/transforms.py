@@ -295,7 +295,7 @@ def soften_script(script: str, output_file: str) -> str:
 
 
 def _triggers(data: Any) -> set[str]:
-    on = data.get("on", data.get(True)) if isinstance(data, dict) else None
+    on = data.get("on") if isinstance(data, dict) else None  # YAML 1.2: `on` is never read as true
     if isinstance(on, str):
         return {on}
     if isinstance(on, list | dict):
