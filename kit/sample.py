@@ -28,6 +28,7 @@ from kit.history.tables import history_rows
 from kit.vocabulary import (
     CODEX_ACTION,
     CONTRACT_STEP_NAME,
+    KEY_ACCEPTED,
     MESSAGE_PREFIX,
     PREFLIGHT_ID,
     PREFLIGHT_OK,
@@ -323,7 +324,7 @@ def _codex_log(moment: datetime, run_id: int, category: str, hardened: bool) -> 
         if reason:
             lines.append(f"##[error]{preflight_line(PREFLIGHT_ID, reason)} status=401 code=none")
         else:
-            lines.append(f"{MESSAGE_PREFIX} {PREFLIGHT_OK} step={PREFLIGHT_ID} - OpenAI accepted the key (HTTP 200).")
+            lines.append(f"{MESSAGE_PREFIX} {PREFLIGHT_OK} step={PREFLIGHT_ID} - {KEY_ACCEPTED} (HTTP 200).")
         if not reason:
             lines.append(f"##[group]Run {CODEX_ACTION}@v1")
             lines += [line.format(run=run_id) for line in HARDENED_RAW.get(category, RAW.get(category, []))]

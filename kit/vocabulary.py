@@ -32,6 +32,7 @@ ENV_CHECK_KEY: Final = "CODEX_KIT_CHECK_KEY"
 MESSAGE_PREFIX: Final = "codex-kit:"
 PREFLIGHT_FAILED: Final = "preflight failed"
 PREFLIGHT_OK: Final = "preflight ok"
+KEY_ACCEPTED: Final = "OpenAI accepted the key"  # what a preflight that asked OpenAI adds
 OUTPUT_MISSING: Final = "codex output missing"
 
 # Reasons a preflight reports (also the value of its `reason` step output).
@@ -72,6 +73,15 @@ def contract_line(step: str, reason: str) -> str:
     return f"{MESSAGE_PREFIX} {OUTPUT_MISSING} step={step} reason={reason}"
 
 
+# More variables the kit's own steps read: the prepare step's "wipe the home or only the stale
+# server-info file", and what the output contract is told about the Codex step it checks.
+ENV_FRESH: Final = "CODEX_KIT_FRESH"
+ENV_OUTCOME: Final = "CODEX_KIT_OUTCOME"
+ENV_PREFLIGHT_REASON: Final = "CODEX_KIT_PREFLIGHT_REASON"
+ENV_HAS_MESSAGE: Final = "CODEX_KIT_HAS_MESSAGE"
+ENV_OUTPUT_FILE: Final = "CODEX_KIT_OUTPUT_FILE"
+ENV_OUTPUT_JSON: Final = "CODEX_KIT_OUTPUT_JSON"
+
 # The events whose runs are pull requests (a fork's among them): the fork guard and the report
 # both split runs on these.
 PR_EVENTS: Final = ("pull_request", "pull_request_target")
@@ -97,11 +107,14 @@ _KIT_MESSAGE = re.compile(
 )
 
 
-_PREFLIGHT_OK = re.compile(re.escape(f"{MESSAGE_PREFIX} {PREFLIGHT_OK}") + r" step=[^\s$]")
+_PREFLIGHT_OK = re.compile(
+    re.escape(f"{MESSAGE_PREFIX} {PREFLIGHT_OK}") + r" step=[^\s$]\S* - " + re.escape(KEY_ACCEPTED)
+)
 
 
 def preflight_passed(line: str) -> bool:
-    """True when `line` is the preflight saying the key was there and accepted (not its echoed script)."""
+    """True when `line` is the preflight saying OpenAI accepted the key (not its echoed script, and not
+    the presence-only check of a step with its own endpoint, which proves nothing about validity)."""
     return bool(_PREFLIGHT_OK.search(line))
 
 

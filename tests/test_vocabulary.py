@@ -26,3 +26,16 @@ def test_every_contract_reason_is_printed_and_classified(reason: str) -> None:
     assert f'reason="{reason}"' in CONTRACT, f"the contract script never reports {reason}"
     match = match_lines([(1, f"##[warning]{contract_line('review', reason)}")], RULES)
     assert match.rule is not None and match.rule.id.startswith("kit-"), reason
+
+
+def test_scripts_read_only_variables_the_vocabulary_defines() -> None:
+    import re
+
+    from kit import vocabulary
+    from kit.patch.scripts import PREPARE
+
+    defined = {value for name, value in vars(vocabulary).items() if name.startswith("ENV_")}
+    for script in (PREPARE, PREFLIGHT, CONTRACT):
+        assert not re.search(r"@[A-Z_]+@", script), "a template token was left unfilled"
+        read = set(re.findall(r"\$\{(CODEX_KIT_[A-Z_]+)", script))
+        assert read and read <= defined, read - defined

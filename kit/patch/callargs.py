@@ -23,7 +23,6 @@ class Syntax:
 
 SQL = Syntax("'\"", "--", sql_strings=True)
 PYTHON = Syntax("'\"", "#")
-JS = Syntax("'\"`", "//")
 GO = Syntax("\"`'", "//")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.errors import UsageError
 from kit.patch.callargs import GO, PYTHON, SQL, Args, Syntax, matching_open, split_args
 from kit.textfile import TextFile, TextFormatError
 
@@ -62,15 +63,15 @@ class DbTestConfig:
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("codex-kit", {})
         except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"{path}: not valid TOML ({err}); fix it or remove [tool.codex-kit]") from err
+            raise UsageError(f"{path}: not valid TOML ({err}); fix it or remove [tool.codex-kit]") from err
         files = table.get("db-tests", [])
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise ValueError(f"{path}: [tool.codex-kit] db-tests must be a list of paths")
+            raise UsageError(f"{path}: [tool.codex-kit] db-tests must be a list of paths")
         pattern = table.get("db-test-pattern")
         try:
             compiled = re.compile(pattern) if pattern else None
         except re.error as err:
-            raise ValueError(f"{path}: [tool.codex-kit] db-test-pattern is not a valid regex: {err}") from err
+            raise UsageError(f"{path}: [tool.codex-kit] db-test-pattern is not a valid regex: {err}") from err
         return cls(files, compiled)
 
 
@@ -279,7 +280,7 @@ def plan_db_tests(root: Path) -> DbTestOutcome:
     """Find the ACTIVE-policy assertions and plan their rewrite; decides, never writes."""
     try:
         config = DbTestConfig.load(root)
-    except ValueError as err:
+    except UsageError as err:
         return DbTestOutcome("error", str(err))
     by_file: dict[Path, list[Candidate]] = {}
     already: list[str] = []

@@ -1,8 +1,10 @@
-"""GitHub expression text: unwrap, combine, and write as a YAML scalar that reads back unchanged.
+"""GitHub expression text: unwrap, compare, and write as a YAML scalar that reads back unchanged.
 
-An `if:` is an expression with or without a `${{ }}` wrapper. Combining two conditions must keep
-the first one's status functions (`always()`, `!cancelled()`…) meaningful, which `(old) && (new)`
-does; it must never produce `${{ a }} && ${{ b }}`, which GitHub reads as an always-true string.
+An `if:` is an expression with or without a `${{ }}` wrapper. When the editor combines two
+conditions as `(old) && (new)`, the first one's status functions (`always()`, `!cancelled()`…) keep
+their meaning; it must never produce `${{ a }} && ${{ b }}`, which GitHub reads as an always-true
+string, so text mixed with `${{ }}` is refused here. What a condition *does* is read by
+`kit.patch.conditions`, with the expression parser.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from yaml.error import YAMLError
 
+from kit.patch import yamlread
 from kit.patch.yamldoc import UnsafeDocument
 
 _WRAPPED = re.compile(r"^\$\{\{(?P<inner>.*)\}\}$", re.DOTALL)
@@ -35,16 +37,6 @@ def unwrap(value: str) -> str:
 def normalise(value: str) -> str:
     """Comparable form of a condition: no wrapper, whitespace folded."""
     return " ".join(unwrap(str(value)).split())
-
-
-def combine(old: str, new: str) -> str:
-    """`(old) && (new)`: status functions in `old` keep their effect on the whole condition."""
-    return f"({unwrap(old)}) && ({new})"
-
-
-def contains(condition: str, part: str) -> bool:
-    """True when `part` already appears in `condition` (whitespace-insensitive)."""
-    return " ".join(part.split()) in " ".join(str(condition).split())
 
 
 def yaml_scalar(value: str, flow: bool = False) -> str:
@@ -70,7 +62,7 @@ def _reads_back(text: str, expected: str, flow: bool = False) -> bool:
     if "\n" in text:
         return False
     try:
-        loaded = YAML(typ="safe", pure=True).load(f"{{k: {text}}}\n" if flow else f"k: {text}\n")
+        loaded = yamlread.load(f"{{k: {text}}}\n" if flow else f"k: {text}\n")
     except YAMLError:
         return False
     return isinstance(loaded, dict) and loaded.get("k") == expected and isinstance(loaded["k"], str)

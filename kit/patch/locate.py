@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
 from kit.vocabulary import CODEX_ACTION

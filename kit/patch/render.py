@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-
+from kit.patch import yamlread
 from kit.patch.expressions import yaml_scalar
 
 
@@ -76,6 +75,6 @@ def render_step(fields: list[tuple[str, Value]], layout: Layout) -> str:
 
 def step_data(rendered: str) -> dict[str, Any]:
     """What a rendered step reads back as: the verifier expects exactly this in the patched file."""
-    items = YAML(typ="safe", pure=True).load(rendered)
+    items = yamlread.load(rendered)
     assert isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict)
     return items[0]

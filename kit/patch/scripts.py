@@ -12,16 +12,25 @@ from kit.vocabulary import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_CHECK_KEY,
+    ENV_FRESH,
+    ENV_HAS_MESSAGE,
     ENV_HOME,
+    ENV_OUTCOME,
+    ENV_OUTPUT_FILE,
+    ENV_OUTPUT_JSON,
+    ENV_PREFLIGHT_REASON,
     ENV_STEP,
+    KEY_ACCEPTED,
     MESSAGE_PREFIX,
     OUTPUT_MISSING,
     PREFLIGHT_FAILED,
+    PREFLIGHT_OK,
     QUOTA_CODES,
 )
 
 
 def _fill(template: str) -> str:
+    """The script with every `@NAME@` token replaced by the vocabulary's spelling."""
     replacements = {
         "@PREFIX@": MESSAGE_PREFIX,
         "@FAILED@": PREFLIGHT_FAILED,
@@ -31,6 +40,14 @@ def _fill(template: str) -> str:
         "@KEY@": ENV_API_KEY,
         "@BASE@": ENV_BASE_URL,
         "@CHECK@": ENV_CHECK_KEY,
+        "@FRESH@": ENV_FRESH,
+        "@OUTCOME@": ENV_OUTCOME,
+        "@PREFLIGHT_REASON@": ENV_PREFLIGHT_REASON,
+        "@HAS_MESSAGE@": ENV_HAS_MESSAGE,
+        "@OUTPUT_FILE@": ENV_OUTPUT_FILE,
+        "@OUTPUT_JSON@": ENV_OUTPUT_JSON,
+        "@OK@": PREFLIGHT_OK,
+        "@ACCEPTED@": KEY_ACCEPTED,
         "@QUOTA@": "|".join(QUOTA_CODES),
     }
     for token, value in replacements.items():
@@ -43,7 +60,7 @@ PREPARE = _fill(r"""# codex-kit: a clean Codex home for this step. codex-action 
 set -eu
 home="$@HOME@"
 case "$home" in \~) home="$HOME" ;; \~/*) home="$HOME/${home#\~/}" ;; esac
-if [ "${CODEX_KIT_FRESH:-true}" = "true" ]; then
+if [ "${@FRESH@:-true}" = "true" ]; then
   rm -rf -- "$home" 2>/dev/null || sudo -n rm -rf -- "$home"
 else
   stale="$home/${GITHUB_RUN_ID:-unknown}.json"
@@ -73,7 +90,7 @@ case "$@KEY@" in
 esac
 if [ "${@CHECK@:-true}" != "true" ]; then
   echo "reason=ok" >> "${GITHUB_OUTPUT:-/dev/null}"
-  echo "@PREFIX@ preflight ok step=$step - key present; not checked with OpenAI because this step uses its own responses-api-endpoint"
+  echo "@PREFIX@ @OK@ step=$step - key present; not checked with OpenAI because this step uses its own responses-api-endpoint"
   exit 0
 fi
 base="${@BASE@:-https://api.openai.com}"
@@ -90,7 +107,7 @@ detail="status=$status code=${code:-none}"
 case "$status" in
   200)
     echo "reason=ok" >> "${GITHUB_OUTPUT:-/dev/null}"
-    echo "@PREFIX@ preflight ok step=$step - OpenAI accepted the key (HTTP 200)."
+    echo "@PREFIX@ @OK@ step=$step - @ACCEPTED@ (HTTP 200)."
     echo "@PREFIX@ note: GET /v1/models spends no credit, so a key with no quota still passes here; a quota failure shows in the Codex step."
     exit 0 ;;
   401)
@@ -117,7 +134,7 @@ CONTRACT = _fill(r"""# codex-kit output contract: say plainly why Codex left no 
 # deterministic placeholder so later steps and jobs always find well-formed output.
 set -u
 step="${@STEP@:-codex}"
-file="${CODEX_KIT_OUTPUT_FILE:-}"
+file="${@OUTPUT_FILE@:-}"
 json_ok() {
   if command -v python3 >/dev/null 2>&1; then
     python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$1" 2>/dev/null
@@ -126,21 +143,21 @@ json_ok() {
   fi
 }
 reason=""
-preflight="${CODEX_KIT_PREFLIGHT_REASON:-}"
+preflight="${@PREFLIGHT_REASON@:-}"
 if [ -n "$preflight" ] && [ "$preflight" != "ok" ]; then
   reason="preflight-$preflight"
-elif [ "${CODEX_KIT_OUTCOME:-}" = "failure" ]; then
+elif [ "${@OUTCOME@:-}" = "failure" ]; then
   reason="codex-failed"
-elif [ "${CODEX_KIT_OUTCOME:-}" = "success" ]; then
+elif [ "${@OUTCOME@:-}" = "success" ]; then
   if [ -n "$file" ]; then
     if [ ! -e "$file" ]; then
       reason="output-missing"
     elif [ ! -s "$file" ]; then
       reason="output-empty"
-    elif [ "${CODEX_KIT_OUTPUT_JSON:-false}" = "true" ] && ! json_ok "$file"; then
+    elif [ "${@OUTPUT_JSON@:-false}" = "true" ] && ! json_ok "$file"; then
       reason="output-invalid-json"
     fi
-  elif [ "${CODEX_KIT_HAS_MESSAGE:-false}" != "true" ]; then
+  elif [ "${@HAS_MESSAGE@:-false}" != "true" ]; then
     reason="output-empty"
   fi
 fi
@@ -155,7 +172,7 @@ if [ -n "$file" ]; then
     mv -f -- "$file" "$file.invalid"
     echo "@PREFIX@ kept the unparseable output as $file.invalid"
   fi
-  if [ "${CODEX_KIT_OUTPUT_JSON:-false}" = "true" ]; then
+  if [ "${@OUTPUT_JSON@:-false}" = "true" ]; then
     printf '{"codex_kit_placeholder": true, "step": "%s", "reason": "%s"}\n' "$step" "$reason" > "$file"
   else
     printf '@PREFIX@ no Codex output (step=%s reason=%s)\n' "$step" "$reason" > "$file"

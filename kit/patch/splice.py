@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ruamel.yaml.nodes import ScalarNode
+from yaml.nodes import ScalarNode
 
 from kit.patch.yamldoc import Document, UnsafeDocument
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kit.patch.editor import Editor
 from kit.patch.locate import codex_jobs
-from kit.patch.plan import JobPlan, JobPlanner
+from kit.patch.plan import JobPlan
 from kit.patch.splice import Edit, splice
+from kit.patch.transforms import plan_job
 from kit.patch.verify import expected_data, first_difference
 from kit.patch.yamldoc import Document, UnsafeDocument
 
@@ -26,16 +28,11 @@ class WorkflowPatch:
 
 
 def plan_workflow(doc: Document) -> tuple[list[JobPlan], list[Edit], list[str]]:
-    counter = [0]
-    plans: list[JobPlan] = []
-    edits: list[Edit] = []
-    names: list[str] = []
-    for job in codex_jobs(doc):
-        plan, job_edits = JobPlanner(doc, job, counter).run()
-        names.append(job.job_id)
-        plans.append(plan)
-        edits.extend(job_edits)
-    return plans, edits, names
+    """The plan of every Codex job, the text edits they need (in planned order) and the jobs' ids."""
+    editor = Editor(doc)
+    jobs = codex_jobs(doc)
+    plans = [plan_job(editor, job) for job in jobs]
+    return plans, editor.edits, [job.job_id for job in jobs]
 
 
 def patch_workflow(text: str, where: str = "<workflow>") -> WorkflowPatch:

@@ -1,8 +1,10 @@
 """A YAML document seen two ways: node positions for splicing and plain data for verifying.
 
-The parser (ruamel.yaml) is used only to read. Its node marks give character offsets and lines in
-the original text, which is where the planner splices new text; the plain data (YAML 1.2, so `on`
-stays a string) is what the verifier compares before and after. Nothing here ever serialises YAML.
+The parser (PyYAML, through `yamlread`) is used only to read. Its node marks give character offsets
+and lines in the original text, which is where the planner splices new text; the plain data (YAML
+1.2, so `on` stays a string) is what the verifier compares before and after. What PyYAML accepts
+but GitHub or a safe edit does not (a repeated key, several documents, a `%YAML 1.1` directive) is
+refused here. Nothing here ever serialises YAML.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.error import Mark, MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kit.errors import RefusedFile
+from kit.patch import yamlread
 
 
 class UnsafeDocument(RefusedFile):
@@ -37,13 +39,14 @@ class Document:
         if text.lstrip().startswith("%YAML 1.1"):
             raise UnsafeDocument(f"{where}: a %YAML 1.1 directive changes how `on:` is read; remove it first")
         try:
-            roots = list(YAML(typ="rt").compose_all(text))
-            data = list(YAML(typ="safe", pure=True).load_all(text))
+            roots = yamlread.compose_all(text)
+            repeated = yamlread.duplicate_key(roots[0]) if len(roots) == 1 else None
+            if repeated:
+                raise _unreadable(where, repeated[0].start_mark, _duplicate_message(*repeated))
+            data = yamlread.load_all(text)
         except MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
             problem = (err.problem or err.context or "invalid YAML").strip()
-            raise UnsafeDocument(f"{where}:{place}: YAML the kit cannot read safely: {problem}") from err
+            raise _unreadable(where, err.problem_mark or err.context_mark, problem) from err
         except YAMLError as err:
             raise UnsafeDocument(f"{where}: YAML the kit cannot read safely: {err}") from err
         if len(roots) != 1 or roots[0] is None:
@@ -64,13 +67,6 @@ class Document:
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.value == key:
                 return value_node
-        return None
-
-    @staticmethod
-    def key_node(node: MappingNode, key: str) -> ScalarNode | None:
-        for key_node, _ in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == key:
-                return key_node
         return None
 
     # --- positions ---------------------------------------------------------------------------
@@ -138,8 +134,19 @@ class Document:
                 self._collect_steps(item, seen)
 
 
+def _unreadable(where: str, mark: Mark | None, problem: str) -> UnsafeDocument:
+    place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+    return UnsafeDocument(f"{where}:{place}: YAML the kit cannot read safely: {problem}")
+
+
+def _duplicate_message(key: ScalarNode, value: Node, first: Node) -> str:
+    if isinstance(value, ScalarNode) and isinstance(first, ScalarNode):
+        return f'found duplicate key "{key.value}" with value "{value.value}" (original value: "{first.value}")'
+    return f'found duplicate key "{key.value}"'
+
+
 def has_anchor(node: Node, seen: set[int] | None = None) -> bool:
-    """True when `node` or anything below it is anchored or reached through an alias."""
+    """True when `node` or anything below it is anchored or reached through an alias (a node seen twice)."""
     seen = set() if seen is None else seen
     if id(node) in seen:
         return True
@@ -148,7 +155,7 @@ def has_anchor(node: Node, seen: set[int] | None = None) -> bool:
         return True
     if isinstance(node, MappingNode):
         return any(
-            key.tag == "tag:yaml.org,2002:merge" or has_anchor(key, seen) or has_anchor(value, seen)
+            key.tag == yamlread.MERGE_TAG or has_anchor(key, seen) or has_anchor(value, seen)
             for key, value in node.value
         )
     if isinstance(node, SequenceNode):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.patch.dbtest import plan_db_tests
+from kit.errors import UsageError
+from kit.patch.dbtest import DbTestConfig, plan_db_tests
 from kit.patch.repo import patch_repo
 
 FORMS = [
@@ -127,6 +128,23 @@ def test_bad_config_is_a_clear_refusal(tmp_path: Path) -> None:
     result = patch_repo(tmp_path)
     assert result.db_test.status == "error" and "missing.sql" in result.db_test.message
     assert [f.status for f in result.refused] == ["refused"]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[tool.codex-kit\n", "not valid TOML"),
+        ('[tool.codex-kit]\ndb-tests = "t.sql"\n', "must be a list of paths"),
+        ('[tool.codex-kit]\ndb-test-pattern = "("\n', "not a valid regex"),
+    ],
+    ids=["toml", "db-tests", "pattern"],
+)
+def test_unusable_config_is_a_usage_error_reported_as_the_outcome(tmp_path: Path, config: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(config)
+    with pytest.raises(UsageError, match=message):
+        DbTestConfig.load(tmp_path)
+    outcome = plan_db_tests(tmp_path)
+    assert outcome.status == "error" and message in outcome.message and "pyproject.toml" in outcome.message
 
 
 def test_crlf_test_file_stays_crlf(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
+from kit.patch import yamlread
 from kit.patch.workflow import patch_workflow
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_target"
@@ -21,7 +21,7 @@ CORPUS_PICKS = (
 
 
 def load(text: str) -> dict[str, Any]:
-    return YAML(typ="safe", pure=True).load(text)
+    return yamlread.load(text)
 
 
 @pytest.fixture(scope="session")

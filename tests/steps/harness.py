@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from kit.ghexpr import Context, Status, condition, interpolate
+from kit.patch.ghexpr import Context, Status, condition, interpolate
 
 REPOSITORY = "octo/app"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
-from kit.ghexpr import Context, Status, condition
+from kit.patch import yamlread
+from kit.patch.ghexpr import Context, Status, condition
 from kit.patch.locate import is_codex_step
 from kit.patch.workflow import patch_workflow
 from kit.vocabulary import PREFLIGHT_ID
@@ -23,7 +23,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_target" / ".github" / "wo
 
 
 def load(text: str) -> dict[str, Any]:
-    return YAML(typ="safe", pure=True).load(text)
+    return yamlread.load(text)
 
 
 def job_runs(job: dict[str, Any], event: str) -> bool:

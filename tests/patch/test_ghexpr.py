@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit.ghexpr import Context, ExpressionError, Status, condition, evaluate, interpolate
+from kit.patch.ghexpr import Context, ExpressionError, Status, condition, evaluate, interpolate
 
 CTX = Context(
     {

@@ -1,11 +1,12 @@
-"""A small evaluator of GitHub Actions expressions, to check what a condition does per event.
+"""A small parser and evaluator of GitHub Actions expressions: what a condition does, per event.
 
-The patch writes conditions (`if:` guards, gates, the output contract's trigger); reading them is
-not enough to know they run where they should. This follows GitHub's documented rules: literals
-(`null`, booleans, numbers, '' strings), property and index access (a missing property is null),
-`!`, comparisons with loose equality (mismatched types become numbers, strings compare
-case-insensitively), `&&` and `||` returning an operand, the usual functions, and the implicit
-`success() &&` on a condition that calls no status function.
+The patch reads the user's conditions with the parser (`kit.patch.conditions`: is the fork guard
+already a conjunct, does a step call `always()`), and the tests evaluate the conditions it writes
+per event, because reading them is not enough to know they run where they should. This follows
+GitHub's documented rules: literals (`null`, booleans, numbers, '' strings), property and index
+access (a missing property is null), `!`, comparisons with loose equality (mismatched types
+become numbers, strings compare case-insensitively), `&&` and `||` returning an operand, the usual
+functions, and the implicit `success() &&` on a condition that calls no status function.
 """
 
 from __future__ import annotations
