@@ -22,8 +22,8 @@ from ghapi.all import GhApi
 from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
-from tests.fake_github import FakeGitHub
-from tests.history_builder import REPO, populate
+from tests.support.fake_github import FakeGitHub
+from tests.support.history_builder import REPO, populate
 
 TOKEN = "bench-token"
 WORKFLOW = "invariants.yml"

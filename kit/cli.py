@@ -79,6 +79,8 @@ def _report(args: argparse.Namespace) -> int:
     values["out_dir"] = str(user_path(args.out_dir))
     result = run_report(ReportParameters(**values))
     print("\n".join(console.verdict_lines(result.report)))
+    for line in console.warning_lines(result.report):
+        print(line, file=sys.stderr)
     print(f"report: {result.html} ({result.seconds:.1f} s); summary: {result.summary}; notebook: {result.notebook}")
     return EXIT_FINDING if result.report["any_fail"] else EXIT_OK
 

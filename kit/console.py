@@ -48,6 +48,13 @@ def patch_lines(result: RepoResult, check: bool) -> list[str]:
 
 def verdict_lines(report: dict[str, Any]) -> list[str]:
     """The report's verdicts, one per line, as `codex-kit report` prints them."""
-    lines = [f"{report['repo']} {report['workflow']}: cutover {report['cutover']}"]
+    period = report["period"]
+    span = f"{period['first_run'][:10]} to {period['last_run'][:10]}" if period["runs"] else "no runs"
+    lines = [f"{report['repo']} {report['workflow']}: {span} ({period['runs']} runs); cutover {report['cutover']}"]
     lines += [f"  {v['status']:<16} {v['title']}: {v['figures']}" for v in report["verdicts"]]
     return lines
+
+
+def warning_lines(report: dict[str, Any]) -> list[str]:
+    """Why the report's history may be incomplete (stderr), each with the command that completes it."""
+    return [f"codex-kit: warning: {warning}" for warning in report["period"]["warnings"]]

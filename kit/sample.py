@@ -21,6 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from kit.history import coverage
 from kit.history import payloads as p
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, SAMPLE_WORKFLOW
@@ -362,9 +365,10 @@ def generate(scenario: Scenario | None = None) -> Generated:
 
 def write_sample(root: Path = SAMPLE_DIR, scenario: Scenario | None = None) -> Path:
     """Write the sample history under `root/<owner>__<repo>/` (the cache layout) and return that folder."""
-    generated = generate(scenario)
+    scenario = scenario or Scenario()
     folder = cache_folder(root, REPO)
-    history = generated.history()
-    history.state = {"listings": {}, "etags": {}, "sample": True}
+    history = generate(scenario).history()
+    history.state = {"etags": {}, "sample": True}
+    coverage.write(history.state, WORKFLOW, [(None, pd.Timestamp(scenario.start + timedelta(days=scenario.days)))])
     HistoryCache(folder).save(history)
     return folder

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kit.errors import CacheError
+from kit.errors import CacheError, UsageError
 from kit.history.schema import COLUMNS, KEYS, SCHEMA_VERSION, TABLES, typed
 from kit.textfile import write_atomic
 
+_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# Saved in this order: a table that records progress (runs' `jobs_attempt`, jobs' `log_status`) goes
+# after the tables it vouches for, so a crash between two saves leaves work to redo, never a hole.
+SAVE_ORDER = ("log_lines", "steps", "jobs", "runs")
+
 
 def cache_folder(root: Path, repo: str) -> Path:
-    return root / repo.replace("/", "__")
+    """`<root>/<owner>__<repo>`, lower-cased: GitHub's names are case-insensitive, so is the cache."""
+    if not _REPO.fullmatch(repo) or ".." in repo.split("/"):
+        raise UsageError(f"--repo must be OWNER/REPO (letters, digits, '-', '_', '.'), got {repo!r}")
+    return root / repo.lower().replace("/", "__")
 
 
 @dataclass
@@ -100,7 +109,7 @@ class HistoryCache:
 
     def save(self, history: History) -> None:
         (self.folder / "logs").mkdir(parents=True, exist_ok=True)
-        for name in KEYS:
+        for name in SAVE_ORDER:
             table = history.table(name).sort_values(KEYS[name]).reset_index(drop=True)
             setattr(history, name, table)
             buffer = io.BytesIO()

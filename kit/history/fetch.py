@@ -40,7 +40,7 @@ from kit.history.locations import GITHUB_API_URL
 from kit.history.schema import LogStatus
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
 
-SAVE_EVERY = 200  # runs (or logs) between saves: a killed fetch loses at most this much work
+SAVE_EVERY = 50  # runs (or logs) between saves: a killed fetch repeats at most this many requests
 
 
 @dataclass

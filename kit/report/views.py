@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.analysis.completeness import Completeness
 from kit.analysis.criteria import FAIL, NED, PASS, Analysis
 from kit.taxonomy import NOT_FAILURES, load_taxonomy
 
@@ -64,8 +65,24 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
     return f'<table class="failures">{head}{"".join(rows)}</table>'
 
 
-def summary_markdown(analysis: Analysis, repo: str, workflow: str) -> str:
-    lines = [f"## Codex reliability: {repo} `{workflow}`", "", f"Cutover: {analysis.cutover.describe()}.", ""]
+def warnings_html(completeness: Completeness) -> str:
+    """A banner that says the history is incomplete and what to run; nothing when it is complete."""
+    if not completeness.warnings:
+        return ""
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in completeness.warnings)
+    return (
+        '<div class="warnings" style="border-left:5px solid #e65100;background:#fff3e0;padding:8px 14px;'
+        'margin:8px 0"><b>The history behind this report is incomplete</b>, so its figures may be wrong:'
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def summary_markdown(analysis: Analysis, completeness: Completeness, repo: str, workflow: str) -> str:
+    lines = [f"## Codex reliability: {repo} `{workflow}`", ""]
+    lines += [f"Period: {completeness.period()}. Cutover: {analysis.cutover.describe()}.", ""]
+    if completeness.warnings:
+        lines += ["> **The history is incomplete**, so these figures may be wrong:"]
+        lines += [f"> - {w}" for w in completeness.warnings] + [""]
     lines += ["| Criterion | Verdict | Figures |", "|---|---|---|"]
     for verdict in analysis.verdicts:
         figures = verdict.figures.replace("|", "/")
@@ -81,13 +98,14 @@ def summary_markdown(analysis: Analysis, repo: str, workflow: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(analysis: Analysis, out_dir: Path, repo: str, workflow: str) -> dict:
+def write_outputs(analysis: Analysis, completeness: Completeness, out_dir: Path, repo: str, workflow: str) -> dict:
     """report.json (verdicts, for the CLI and for CI) and summary.md (for $GITHUB_STEP_SUMMARY)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "repo": repo,
         "workflow": workflow,
         "cutover": analysis.cutover.describe(),
+        "period": completeness.to_json(),
         "verdicts": [
             {
                 "id": v.id,
@@ -102,5 +120,5 @@ def write_outputs(analysis: Analysis, out_dir: Path, repo: str, workflow: str) -
         "any_fail": analysis.any_fail,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
-    (out_dir / "summary.md").write_text(summary_markdown(analysis, repo, workflow))
+    (out_dir / "summary.md").write_text(summary_markdown(analysis, completeness, repo, workflow))
     return report

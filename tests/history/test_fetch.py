@@ -12,8 +12,8 @@ from kit.errors import CacheError
 from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, GitHubError, RateLimited
 from kit.history.fetch import Fetcher
-from tests.fake_github import FakeGitHub, Fault
-from tests.history_builder import REPO, complete, populate, rerun
+from tests.support.fake_github import FakeGitHub, Fault
+from tests.support.history_builder import REPO, complete, populate, rerun
 
 TOKEN = "codex-kit-test-token-fetch-0123456789abcdef"
 WORKFLOW = "invariants.yml"

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.fake_github import FakeGitHub
-from tests.history_builder import REPO, populate
+from tests.support.fake_github import FakeGitHub
+from tests.support.history_builder import REPO, populate
 
 
 def schema(shared: Path, name: str) -> dict:

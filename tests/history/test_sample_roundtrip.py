@@ -11,7 +11,7 @@ from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
 from kit.history.schema import KEYS
 from kit.sample import REPO, WORKFLOW, Scenario, generate
-from tests.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub
 
 
 def test_fetching_the_sample_payloads_gives_the_sample_tables(tmp_path: Path) -> None:

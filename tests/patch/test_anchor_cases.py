@@ -19,7 +19,7 @@ from kit.patch.workflow import patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
 from kit.textfile import TextFile
 from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
-from tests import lint
+from tests.support import lint
 
 
 def load(text: str):

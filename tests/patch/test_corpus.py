@@ -14,7 +14,7 @@ import pytest
 
 from kit.patch.repo import RepoResult, patch_repo
 from kit.patch.yamldoc import Document
-from tests import lint
+from tests.support import lint
 
 
 @pytest.fixture(scope="module")

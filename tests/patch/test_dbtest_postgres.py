@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from kit.cli import main
-from tests.pg import Server, running_server
+from tests.support.pg import Server, running_server
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_target"
 _names = itertools.count()

@@ -14,8 +14,8 @@ from kit.cli import main
 from kit.history.cache import cache_folder
 from kit.report.run import run_report
 from kit.sample import REPO, WORKFLOW, Scenario, generate, write_sample
-from tests import lint
-from tests.fake_github import FakeGitHub
+from tests.support import lint
+from tests.support.fake_github import FakeGitHub
 
 TOKEN = "codex-kit-test-token-report-0123456789abcdef"
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from kit.history import payloads as p
 from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME, contract_line
-from tests.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub
 
 REPO = "octo/app"
 WORKFLOW = ".github/workflows/invariants.yml"

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -54,6 +55,7 @@ class FakeGitHub:
         self.limit, self.remaining = 5000, 5000
         self.reset = int(time.time()) + 3600
         self.latency = 0.0
+        self.before_request: Callable[[int], None] | None = None  # called with the number of requests so far
         self.stall = 3.0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -99,6 +101,8 @@ class FakeGitHub:
         return Handler
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
+        if self.before_request is not None:
+            self.before_request(len(self.requests))
         if self.latency:
             time.sleep(self.latency)
         parsed = urlparse(request.path)
