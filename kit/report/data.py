@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from kit.analysis.parameters import ReportParameters
-from kit.errors import CacheError
+from kit.errors import CacheError, UsageError
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.fetch import fetch_history
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, default_cache_root
@@ -19,6 +19,25 @@ def resolve_cache(params: ReportParameters) -> tuple[str, Path]:
     if not params.repo:
         return SAMPLE_REPO, SAMPLE_ROOT
     return params.repo, Path(params.cache_dir) if params.cache_dir else default_cache_root()
+
+
+def check_inputs(params: ReportParameters) -> None:
+    """What the arguments alone show to be wrong, found before the notebook starts (not inside it)."""
+    for flag, value in (("--since", params.since), ("--until", params.until)):
+        if value:
+            try:
+                pd.Timestamp(value)
+            except ValueError as err:
+                raise UsageError(f"{flag} must be a date (YYYY-MM-DD), got {value!r}") from err
+    if params.cache_dir and not params.repo:
+        raise UsageError("--cache needs --repo (without --repo the report is on the shipped sample history)")
+    repo, root = resolve_cache(params)
+    folder = cache_folder(root, repo)
+    if not params.fetch and not folder.exists():
+        cache = f" --cache {params.cache_dir}" if params.cache_dir else ""
+        raise CacheError(
+            f"{folder}: no history cached for {repo}; run `codex-kit fetch --repo {repo}{cache}` first (or add --fetch)"
+        )
 
 
 def fetch_into(repo: str, root: Path, params: ReportParameters) -> str:

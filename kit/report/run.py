@@ -8,20 +8,26 @@ never reaches any output (the fetch inside the notebook reads it from the enviro
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
+from traitlets import CaselessStrEnum
 
 from kit.analysis.parameters import ReportParameters
-from kit.errors import ReportError
+from kit.errors import ReportError, UsageError
+from kit.report.data import check_inputs
 
 NOTEBOOK_NAME = "reliability_report.ipynb"
 # A source checkout has the notebook beside the package; an installed codex-kit has it under share/.
@@ -42,29 +48,69 @@ class ReportResult:
     seconds: float
 
 
+class QuietKernelManager(AsyncKernelManager):
+    """The report's kernel talks over local sockets, not TCP: nothing on the network, and no
+    "running over TCP without encryption" warning on every report."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+
+OUTPUTS = ("report.json", "summary.md", "reliability_report.ipynb", "reliability_report.html")
+
+
 def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResult:
-    """Execute the notebook for `params` into `params.out_dir` and export the dashboard there."""
+    """Execute the notebook for `params` and put its outputs in `params.out_dir`, all or nothing.
+
+    Everything is rendered in a staging folder beside `out_dir` and moved into place only when the
+    whole set exists, so a failed report leaves the previous one as it was rather than half-replaced.
+    """
     if not NOTEBOOK.exists():
         raise ReportError(f"{NOTEBOOK}: the report notebook is missing (install codex-kit from its repository)")
     started = time.monotonic()
     out_dir = Path(params.out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / "reliability_report.ipynb"
-    injected = {**params.to_notebook(), "out_dir": str(out_dir)}
+    check_inputs(params)
+    staging = _staging_beside(out_dir)
+    try:
+        report = _render(replace(params, out_dir=str(staging)), staging, kernel, out_dir)
+        out_dir.mkdir(exist_ok=True)
+        for name in OUTPUTS:
+            os.replace(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ReportResult(
+        out_dir / OUTPUTS[2], out_dir / OUTPUTS[3], out_dir / OUTPUTS[1], report, time.monotonic() - started
+    )
+
+
+def _staging_beside(out_dir: Path) -> Path:
+    """A fresh folder next to `out_dir` (same file system, so the final moves are renames)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file; give a folder for the report")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".codex-kit", dir=out_dir.parent))
+    except OSError as err:
+        raise UsageError(f"--out {out_dir}: cannot write there ({err.strerror or err})") from err
+
+
+def _render(params: ReportParameters, staging: Path, kernel: str, out_dir: Path) -> dict[str, Any]:
+    kept = " the previous report there was left as it was" if (out_dir / OUTPUTS[0]).exists() else ""
+    executed = staging / OUTPUTS[2]
     try:
         papermill.execute_notebook(
-            str(NOTEBOOK), str(executed), parameters=injected, kernel_name=kernel, progress_bar=False,
-            cwd=str(out_dir), report_mode=True,
+            str(NOTEBOOK), str(executed), parameters=params.to_notebook(), kernel_name=kernel, progress_bar=False,
+            cwd=str(staging), report_mode=True, kernel_manager_class=f"{__name__}.QuietKernelManager",
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
-        raise ReportError(f"the report notebook failed: {err.ename}: {err.evalue}") from err
-    html = out_dir / "reliability_report.html"
-    html.write_text(export_html(executed), encoding="utf-8")
-    report_path = out_dir / "report.json"
+        raise ReportError(
+            f"the report notebook failed: {err.ename}: {err.evalue};{kept or ' nothing was written'}"
+        ) from err
+    (staging / OUTPUTS[3]).write_text(export_html(executed), encoding="utf-8")
+    report_path = staging / OUTPUTS[0]
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    if not report:
-        raise ReportError("the notebook ran but wrote no verdicts")
-    return ReportResult(executed, html, out_dir / "summary.md", report, time.monotonic() - started)
+    if not report or not all((staging / name).exists() for name in OUTPUTS):
+        raise ReportError(f"the notebook ran but did not write every output;{kept or ' nothing was written'}")
+    return report
 
 
 def export_html(executed: Path) -> str:

@@ -108,3 +108,54 @@ def test_schedule_workflow_lints_clean(tmp_path: Path, pages: bool) -> None:
 def test_schedule_refuses_minute_zero(capsys) -> None:
     assert main(["schedule", "--cron", "0 6 * * *"]) == 2
     assert "minute other than 0" in capsys.readouterr().err
+
+
+def test_a_failed_report_leaves_the_previous_one_as_it_was(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["report", "--out", str(out), "--cutover", "deadbeef1"]) == 2
+    err = capsys.readouterr().err
+    assert "no run of a commit with that SHA" in err and "left as it was" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"], "no staging folder is left behind"
+
+
+@pytest.mark.parametrize("case", ["out-is-a-file", "missing-cache", "bad-date"])
+def test_input_errors_are_one_line_before_the_notebook_runs(tmp_path: Path, capsys, case: str) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    args, message = {
+        "out-is-a-file": (["--out", str(afile)], "is a file"),
+        "missing-cache": (["--repo", "octo/none", "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "o")],
+                          f"--cache {tmp_path / 'c'}"),
+        "bad-date": (["--since", "last tuesday-ish", "--out", str(tmp_path / "o")], "--since must be a date"),
+    }[case]  # fmt: skip
+    assert main(["report", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert afile.read_text() == "x" and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "warning"),
+    [
+        (
+            ["--workflow", "nope.yml"],
+            "no runs of nope.yml in the period asked for; the cache holds runs of invariants.yml",
+        ),
+        (["--since", "2030-01-01"], "no runs of invariants.yml in the period asked for"),
+        (["--until", "2020-01-01"], "no runs of invariants.yml in the period asked for"),
+    ],
+)
+def test_an_empty_selection_is_not_enough_data_with_a_warning(tmp_path: Path, capsys, args, warning) -> None:
+    assert main(["report", *args, "--out", str(tmp_path / "o")]) == 0
+    captured = capsys.readouterr()
+    assert warning in captured.err and "Traceback" not in captured.err
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert {v["status"] for v in report["verdicts"]} == {"NOT ENOUGH DATA"} and report["period"]["runs"] == 0
+
+
+def test_cache_without_repo_is_refused(tmp_path: Path, capsys) -> None:
+    assert main(["report", "--cache", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "--cache needs --repo" in capsys.readouterr().err
