@@ -16,12 +16,22 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from kit import console
+from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
 from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
+
+
+class HELP(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows every default that says something (not an empty one, not a switch's False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, "", False) or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
 
 DEFAULTS = {field.name: field.default for field in fields(ReportParameters)}
 
@@ -109,8 +119,10 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _add_patch(sub: argparse._SubParsersAction) -> None:
-    patch = sub.add_parser("patch", help="harden every workflow job that uses openai/codex-action, in place")
-    patch.add_argument("repo_dir", nargs="?", default=".", help="repository root (default: .)")
+    patch = sub.add_parser(
+        "patch", formatter_class=HELP, help="harden every workflow job that uses openai/codex-action, in place"
+    )
+    patch.add_argument("repo_dir", nargs="?", default=".", help="repository root")
     mode = patch.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file would change")
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
@@ -119,12 +131,14 @@ def _add_patch(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_fetch(sub: argparse._SubParsersAction) -> None:
-    fetch = sub.add_parser("fetch", help="pull a repository's Actions history into the local cache")
+    fetch = sub.add_parser(
+        "fetch", formatter_class=HELP, help="pull a repository's Actions history into the local cache"
+    )
     fetch.add_argument("--repo", required=True, help="OWNER/REPO")
-    fetch.add_argument("--workflow", default=SAMPLE_WORKFLOW, help=f"workflow file name (default: {SAMPLE_WORKFLOW})")
+    fetch.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="workflow file name")
     fetch.add_argument("--since", help="only runs created on or after this date (YYYY-MM-DD)")
     fetch.add_argument("--until", help="only runs created on or before this date (YYYY-MM-DD)")
-    fetch.add_argument("--cache", help="cache root (default: the user cache dir)")
+    fetch.add_argument("--cache", help="cache root (none: the user cache dir)")
     fetch.add_argument("--api-url", default=GITHUB_API_URL, help="GitHub API URL (Enterprise, tests)")
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
     fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
@@ -135,11 +149,15 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
 def _add_report(sub: argparse._SubParsersAction) -> None:
     """The report's flags are ReportParameters' fields, with its defaults."""
     d = DEFAULTS
-    report = sub.add_parser("report", help="run the reliability report (no arguments: the shipped sample)")
-    report.add_argument("--repo", default=d["repo"], help="OWNER/REPO (default: the shipped sample history)")
-    report.add_argument("--workflow", default=d["workflow"], help=f"workflow file name (default: {d['workflow']})")
-    report.add_argument("--cache", dest="cache_dir", default=d["cache_dir"], help="cache root (default: user cache)")
-    report.add_argument("--out", dest="out_dir", default=d["out_dir"], help=f"output folder (default: {d['out_dir']})")
+    report = sub.add_parser(
+        "report", formatter_class=HELP, help="run the reliability report (no arguments: the shipped sample)"
+    )
+    report.add_argument("--repo", default=d["repo"], help="OWNER/REPO (none: the shipped sample history)")
+    report.add_argument("--workflow", default=d["workflow"], help="workflow file name")
+    report.add_argument(
+        "--cache", dest="cache_dir", default=d["cache_dir"], help="cache root (none: the user cache dir)"
+    )
+    report.add_argument("--out", dest="out_dir", default=d["out_dir"], help="output folder")
     report.add_argument("--fetch", action="store_true", help="refresh the cache from GitHub first (token from env)")
     report.add_argument("--api-url", default=d["api_url"], help="GitHub API URL")
     report.add_argument("--since", default=d["since"], help="only runs created on or after this date")
@@ -154,28 +172,33 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_schedule(sub: argparse._SubParsersAction) -> None:
-    schedule = sub.add_parser("schedule", help="print (or --write) a workflow that runs the report on a schedule")
+    schedule = sub.add_parser(
+        "schedule", formatter_class=HELP, help="print (or --write) a workflow that runs the report on a schedule"
+    )
     schedule.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="the workflow the report is about")
-    schedule.add_argument("--cron", default=DEFAULT_CRON, help=f"cron schedule (default: {DEFAULT_CRON!r})")
+    schedule.add_argument("--cron", default=DEFAULT_CRON, help="cron schedule")
     schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
     schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
     schedule.add_argument(
         "--install",
         default=DEFAULT_INSTALL,
-        help="where pip installs codex-kit from (default: the codex-kit repository of the same owner)",
+        help="where pip installs codex-kit from",
     )
     schedule.set_defaults(func=_schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codex-kit", description="Harden advisory Codex jobs and report on them.")
+    parser.add_argument("--version", action="version", version=f"codex-kit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_patch(sub)
     _add_fetch(sub)
     _add_report(sub)
     _add_schedule(sub)
-    sample = sub.add_parser("sample", help="regenerate the shipped sample history (deterministic)")
-    sample.add_argument("--out", default=str(SAMPLE_ROOT), help="cache root to write into (default: data/sample)")
+    sample = sub.add_parser(
+        "sample", formatter_class=HELP, help="regenerate the shipped sample history (deterministic)"
+    )
+    sample.add_argument("--out", default=str(SAMPLE_ROOT), help="cache root to write into")
     sample.set_defaults(func=_sample)
     return parser
 

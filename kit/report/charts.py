@@ -12,10 +12,9 @@ from matplotlib.figure import Figure
 
 from kit.analysis.criteria import Analysis
 from kit.analysis.cutover import Window
+from kit.report import palette
 from kit.taxonomy import NOT_FAILURES
 from kit.vocabulary import PR_EVENTS
-
-PALETTE = plt.get_cmap("tab20").colors
 
 
 def _weekly(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -34,19 +33,30 @@ def _mark_cutover(ax, analysis: Analysis) -> None:
 
 
 def _stacked_weekly(analysis: Analysis, frame: pd.DataFrame, title: str, ylabel: str, height: float) -> Figure:
-    """Counts per week by category, stacked, with the cutover marked."""
+    """Counts per week by category, stacked in family colours, each week's total on top, cutover marked."""
     weekly = _weekly(frame, "category")
     fig, ax = plt.subplots(figsize=(11, height))
-    bottom = None
-    for index, category in enumerate(weekly.columns):
-        ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category,
-               color=PALETTE[index % len(PALETTE)], align="edge")  # fmt: skip
-        bottom = weekly[category] if bottom is None else bottom + weekly[category]
+    ax.set_title(title)
+    if weekly.empty:
+        ax.text(0.5, 0.5, "none in this period", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        return fig
+    categories = palette.order(list(weekly.columns))
+    colours = palette.colours(categories)
+    bottom = pd.Series(0, index=weekly.index)
+    for category in categories:
+        ax.bar(weekly.index, weekly[category], width=6, bottom=bottom, label=category, color=colours[category],
+               align="edge", edgecolor="white", linewidth=0.4)  # fmt: skip
+        bottom = bottom + weekly[category]
+    for week, total in bottom.items():
+        if total:
+            ax.text(week + pd.Timedelta(days=3), total, str(int(total)), ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, bottom.max() * 1.18 + 1)
+    ax.margins(x=0.01)
     _mark_cutover(ax, analysis)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    if len(weekly.columns):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -58,24 +68,32 @@ def categories_over_time(analysis: Analysis) -> Figure:
 
 
 def rates_before_after(analysis: Analysis) -> Figure:
-    """Failure rate per Codex job attempt, before and after, with 95% Wilson intervals."""
+    """Failure rate per Codex job attempt, before and after, with 95% Wilson intervals and the rate printed."""
     rates = analysis.rates
-    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(rates), 2) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * max(len(rates), 2) + 1.4))
+    ax.set_title("Failure rate by category, before and after the hardening")
     if rates.empty:
         ax.text(0.5, 0.5, "no Codex failures", ha="center", va="center", transform=ax.transAxes)
         return fig
+    rates = rates.set_index("category").loc[palette.order(list(rates["category"]))].reset_index()
     positions = range(len(rates))
-    for offset, window, color in ((-0.2, Window.BEFORE.value, "#c0504d"), (0.2, Window.AFTER.value, "#4f81bd")):
+    widest = 0.0
+    for offset, window, color in ((-0.2, Window.BEFORE.value, "#9e9e9e"), (0.2, Window.AFTER.value, "#1565c0")):
         rate = rates[f"{window}_rate"].fillna(0) * 100
         low = (rates[f"{window}_rate"] - rates[f"{window}_low"]).fillna(0) * 100
         high = (rates[f"{window}_high"] - rates[f"{window}_rate"]).fillna(0) * 100
-        ax.barh([p + offset for p in positions], rate, height=0.38, color=color, label=window,
-                xerr=[low, high], capsize=2)  # fmt: skip
+        ys = [p + offset for p in positions]
+        ax.barh(ys, rate, height=0.38, color=color, label=window, xerr=[low, high], capsize=2,
+                error_kw={"elinewidth": 0.8, "ecolor": "#555"})  # fmt: skip
+        for y, value, reach in zip(ys, rate, rate + high, strict=True):
+            ax.text(reach + 0.15, y, f"{value:.1f}%", va="center", fontsize=7.5)
+        widest = max(widest, float((rate + high).max()))
+    ax.set_xlim(0, widest * 1.2 + 0.5)
     ax.set_yticks(list(positions), rates["category"])
     ax.invert_yaxis()
     ax.set_xlabel("% of Codex job attempts (95% Wilson interval)")
-    ax.set_title("Failure rate by category, before and after the hardening")
-    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -102,10 +120,14 @@ def fork_handling(analysis: Analysis, history) -> Figure:
     table = table.reindex([(w, k) for w in sides for k in ("fork PR", "same-repo PR")], fill_value=0)
     labels = [f"{w}: {k}" for w, k in table.index]
     left = [0] * len(table)
-    for outcome, color in (("ran", "#4f81bd"), ("skipped", "#9bbb59")):
-        values = table[outcome] if outcome in table else [0] * len(table)
-        ax.barh(labels, values, left=left, color=color, label=outcome)
+    for outcome, color in (("ran", "#1565c0"), ("skipped", "#9e9e9e")):
+        values = list(table[outcome]) if outcome in table else [0] * len(table)
+        bars = ax.barh(labels, values, left=left, color=color, label=outcome)
+        ax.bar_label(bars, labels=[str(int(v)) if v else "" for v in values], label_type="center", color="white",
+                     fontsize=8)  # fmt: skip
         left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_xlim(0, max(left) * 1.1 + 1)
+    ax.spines[["top", "right"]].set_visible(False)
     ax.invert_yaxis()
     ax.set_xlabel("Codex jobs on pull requests")
     ax.set_title("Fork PRs are skipped; same-repo PRs still run")

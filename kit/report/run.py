@@ -105,19 +105,21 @@ def _render(params: ReportParameters, staging: Path, kernel: str, out_dir: Path)
         raise ReportError(
             f"the report notebook failed: {err.ename}: {err.evalue};{kept or ' nothing was written'}"
         ) from err
-    (staging / OUTPUTS[3]).write_text(export_html(executed), encoding="utf-8")
     report_path = staging / OUTPUTS[0]
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    if report:
+        title = f"Codex reliability: {report['repo']} {report['workflow']}"
+        (staging / OUTPUTS[3]).write_text(export_html(executed, title), encoding="utf-8")
     if not report or not all((staging / name).exists() for name in OUTPUTS):
         raise ReportError(f"the notebook ran but did not write every output;{kept or ' nothing was written'}")
     return report
 
 
-def export_html(executed: Path) -> str:
+def export_html(executed: Path, title: str = "Codex reliability report") -> str:
     """The executed notebook as one HTML file with no code and nothing loaded from the network."""
     notebook = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)  # fmt: skip
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     return _REMOTE.sub("", body)

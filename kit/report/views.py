@@ -8,39 +8,61 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from kit import __version__
 from kit.analysis.completeness import Completeness
 from kit.analysis.criteria import FAIL, NED, PASS, Analysis
+from kit.history.cache import History
+from kit.report import palette
 from kit.taxonomy import NOT_FAILURES, load_taxonomy
 
 COLOURS = {PASS: "#2e7d32", FAIL: "#c62828", NED: "#757575"}
 STYLE = (
-    "<style>table.verdicts, table.failures {border-collapse: collapse; width: 100%; font-size: 13px}"
-    " table.verdicts td, table.verdicts th, table.failures td, table.failures th"
+    "<style>table.verdicts, table.failures, table.rates {border-collapse: collapse; width: 100%; font-size: 13px}"
+    " table.verdicts td, table.verdicts th, table.failures td, table.failures th, table.rates td, table.rates th"
     " {text-align: left !important; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid #ddd}"
     " table.verdicts td:nth-child(2) {width: 9em; text-align: center !important}"
-    " table.failures code {white-space: pre-wrap; font-size: 12px}</style>"
+    " table.rates td.num {text-align: right !important; font-variant-numeric: tabular-nums}"
+    " table.failures {table-layout: fixed} table.failures th:nth-child(1) {width: 8.5em}"
+    " table.failures th:nth-child(2) {width: 8em} table.failures th:nth-child(4) {width: 5em}"
+    " table.failures th:nth-child(5) {width: 9em} table.failures th:nth-child(6) {width: 40%}"
+    " table.failures .evidence div {font-family: monospace; font-size: 12px; white-space: pre-wrap;"
+    " word-break: break-word; display: -webkit-box; -webkit-line-clamp: 6; -webkit-box-orient: vertical;"
+    " overflow: hidden}</style>"
 )
+_RUN = re.compile(r"/runs/(\d+)")
+_WORKFLOW_COMMAND = re.compile(r"^(?:##\[(?:error|warning|notice)\]|::(?:error|warning|notice)[^:]*::)")
 
 
 def _link(url: str, text: str) -> str:
-    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
+    """A link only to an https:// page (anything else from the cache is shown as text, never followed)."""
+    if url.startswith("https://") and not any(c in url for c in "\"'<> "):
+        return f'<a href="{html.escape(url)}">{html.escape(text)}</a>'
+    return html.escape(text)
+
+
+def _label(url: str) -> str:
+    """`run 123` for a run's or a job's page: what a reader looks for in a link."""
+    found = _RUN.search(url)
+    return f"run {found.group(1)}" if found else url.rsplit("/", 1)[-1]
 
 
 def verdict_html(analysis: Analysis) -> str:
     rows = []
     for verdict in analysis.verdicts:
         colour = COLOURS[verdict.status]
-        links = ", ".join(_link(url, label) for label, url in verdict.evidence) or "—"
+        links = ", ".join(_link(url, _label(url)) for _, url in verdict.evidence) or "—"
         rows.append(
             f"<tr><td>{html.escape(verdict.title)}</td>"
             f'<td style="color:white;background:{colour};font-weight:bold;text-align:center">{verdict.status}</td>'
             f"<td>{html.escape(verdict.figures)}</td><td>{links}</td></tr>"
         )
-    head = "<tr><th>Success criterion</th><th>Verdict</th><th>Figures</th><th>Runs</th></tr>"
+    head = "<tr><th>Success criterion</th><th>Verdict</th><th>Figures</th><th>Evidence</th></tr>"
     return f'{STYLE}<table class="verdicts">{head}{"".join(rows)}</table>'
 
 
@@ -51,18 +73,72 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
     rows = []
     for row in latest.itertuples(index=False):
         when = row.created_at.strftime("%Y-%m-%d %H:%M") if not pd.isna(row.created_at) else ""
-        run_id = row.run_url.rsplit("/", 1)[-1] if row.run_url else ""
-        line = f"line {row.line_no}: {row.line}" if row.line_no else (row.rule or "no log line")
+        evidence = _WORKFLOW_COMMAND.sub("", row.line) if row.line_no else "(no log line: the log was not kept)"
+        where = f"log line {row.line_no}" if row.line_no else (row.rule or "")
         remedy = meanings.get(row.category, ("", ""))[1]
         rows.append(
-            f"<tr><td>{when}</td><td>{_link(row.run_url, run_id)}</td><td>{_link(row.job_url, row.job_name)}</td>"
+            f"<tr><td>{when}</td><td>{_link(row.run_url, _label(row.run_url))}</td>"
+            f"<td>{_link(row.job_url, row.job_name)}</td>"
             f"<td>{html.escape(row.window)}{' (a rerun passed)' if row.fixed_by_rerun else ''}</td>"
             f"<td><b>{html.escape(row.category)}</b></td>"
-            f"<td><code>{html.escape(line[:220])}</code></td><td>{html.escape(remedy)}</td></tr>"
+            f'<td class="evidence"><div title="{html.escape(where)}">{html.escape(evidence[:600])}</div></td>'
+            f"<td>{html.escape(remedy)}</td></tr>"
         )
     titles = ("When", "Run", "Job", "Window", "Category", "Evidence", "What to do")
     head = "<tr>" + "".join(f"<th>{t}</th>" for t in titles) + "</tr>"
     return f'<table class="failures">{head}{"".join(rows)}</table>'
+
+
+def _p_value(p: float) -> str:
+    if pd.isna(p):
+        return "—"
+    return "&lt;0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def rates_html(analysis: Analysis) -> str:
+    """Per category: failures and rate before and after, the change, and Fisher's p in one notation."""
+    rates = analysis.rates
+    if rates.empty:
+        return "<p>No Codex failures in this period.</p>"
+    rows = []
+    for row in rates.set_index("category").loc[palette.order(list(rates["category"]))].reset_index().itertuples():
+        cells = [f"<td>{html.escape(row.category)}</td>", f"<td>{html.escape(palette.family_of(row.category))}</td>"]
+        for side in ("before", "after"):
+            failures, attempts, rate = (getattr(row, f"{side}_{k}") for k in ("failures", "attempts", "rate"))
+            shown = "—" if pd.isna(rate) else f"{rate:.1%}"
+            cells.append(f'<td class="num">{failures} of {attempts}</td><td class="num">{shown}</td>')
+        change = (row.after_rate - row.before_rate) * 100
+        cells.append(f'<td class="num">{"—" if pd.isna(change) else f"{change:+.1f} pts"}</td>')
+        significant = (
+            "" if pd.isna(row.fisher_p) else (" (a real change)" if row.fisher_p < 0.05 else " (could be chance)")
+        )
+        cells.append(f'<td class="num">{_p_value(row.fisher_p)}{significant}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    titles = ("Category", "Family", "Failures before", "Rate before", "Failures after", "Rate after", "Change",
+              "p (Fisher's exact test)")  # fmt: skip
+    head = "<tr>" + "".join(f"<th>{t}</th>" for t in titles) + "</tr>"
+    return f'<table class="rates">{head}{"".join(rows)}</table>'
+
+
+def sample_banner_html(history: History) -> str:
+    """Say plainly when the dashboard shows the synthetic sample rather than a real repository."""
+    if not history.state.get("sample"):
+        return ""
+    return (
+        '<div style="border-left:5px solid #1565c0;background:#e3f2fd;padding:8px 14px;margin:8px 0">'
+        "<b>Synthetic sample.</b> This dashboard shows the history shipped with codex-kit for a fictional "
+        "repository; run <code>codex-kit report --repo OWNER/REPO --fetch</code> for your own.</div>"
+    )
+
+
+def footer_html(completeness: Completeness, made_at: pd.Timestamp) -> str:
+    """Versions, data range and time of making: what a reader needs to trust or question the page."""
+    taxonomy = load_taxonomy()
+    return (
+        '<p style="color:#666;font-size:12px;border-top:1px solid #ddd;padding-top:6px">'
+        f"codex-kit {html.escape(__version__)} · failure taxonomy v{taxonomy.version} · data "
+        f"{html.escape(completeness.period())} · made {made_at:%Y-%m-%d %H:%M} UTC</p>"
+    )
 
 
 def warnings_html(completeness: Completeness) -> str:
@@ -98,13 +174,26 @@ def summary_markdown(analysis: Analysis, completeness: Completeness, repo: str, 
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(analysis: Analysis, completeness: Completeness, out_dir: Path, repo: str, workflow: str) -> dict:
-    """report.json (verdicts, for the CLI and for CI) and summary.md (for $GITHUB_STEP_SUMMARY)."""
+def category_records(analysis: Analysis) -> list[dict]:
+    """The per-category table as plain numbers (no NaN: JSON has none, so a missing rate is null)."""
+    records = analysis.rates.to_dict("records") if not analysis.rates.empty else []
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in records]
+
+
+def write_outputs(
+    analysis: Analysis, completeness: Completeness, out_dir: Path, repo: str, workflow: str, made_at: pd.Timestamp
+) -> dict:
+    """report.json (verdicts and numbers, for the CLI and for CI; schema `report.schema.json`) and
+    summary.md (for $GITHUB_STEP_SUMMARY)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "repo": repo,
         "workflow": workflow,
+        "made_at": made_at.isoformat(),
+        "kit_version": __version__,
+        "taxonomy_version": load_taxonomy().version,
         "cutover": analysis.cutover.describe(),
+        "cutover_at": None if analysis.cutover.at is None else analysis.cutover.at.isoformat(),
         "period": completeness.to_json(),
         "verdicts": [
             {
@@ -117,6 +206,7 @@ def write_outputs(analysis: Analysis, completeness: Completeness, out_dir: Path,
             }
             for v in analysis.verdicts
         ],
+        "categories": category_records(analysis),
         "any_fail": analysis.any_fail,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))

@@ -12,6 +12,7 @@ import pytest
 from kit.analysis.parameters import ReportParameters
 from kit.cli import main
 from kit.history.cache import cache_folder
+from kit.report import views
 from kit.report.run import run_report
 from kit.sample import REPO, WORKFLOW, Scenario, generate, write_sample
 from tests.support import lint
@@ -159,3 +160,25 @@ def test_an_empty_selection_is_not_enough_data_with_a_warning(tmp_path: Path, ca
 def test_cache_without_repo_is_refused(tmp_path: Path, capsys) -> None:
     assert main(["report", "--cache", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "--cache needs --repo" in capsys.readouterr().err
+
+
+def test_report_json_has_numbers_and_matches_its_schema(sample_report) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(views.__file__).with_name("report.schema.json")).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    report = sample_report.report
+    jsonschema.validate(report, schema)
+    counts = {v["id"]: v["counts"] for v in report["verdicts"]}
+    assert counts["server-info"]["attempts_before"] == 1463 and counts["server-info"]["failures_before"] == 206
+    assert {c["category"] for c in report["categories"]} >= {"missing-api-key", "output-missing"}
+    broken = {**report, "verdicts": [{**report["verdicts"][0], "status": "MAYBE"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_dashboard_reads_at_a_glance(sample_report) -> None:
+    html = sample_report.html.read_text()
+    assert "<title>Codex reliability: acme/ledger invariants.yml</title>" in html
+    assert "Synthetic sample." in html and "failure taxonomy v" in html and "made 20" in html
+    assert "before_failures" not in html and "fisher_p" not in html, "human column names"
+    assert "##[warning]codex-kit" not in html, "evidence without the runner's prefix"
