@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
-from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError
+from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError, UsageError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
@@ -102,8 +102,11 @@ def _schedule(args: argparse.Namespace) -> int:
     text = schedule_workflow(args.workflow, args.cron, args.pages, args.install)
     if args.write:
         target = user_path(args.write)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, text.encode())
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, text.encode())
+        except OSError as err:
+            raise UsageError(f"--write {target}: cannot write there ({err.strerror or err})") from err
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)

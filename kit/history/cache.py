@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +108,28 @@ class HistoryCache:
                 raise CacheError(f"{state_path}: written by another cache schema version; fetch into a new --cache")
         return history
 
+    def check_writable(self) -> None:
+        """Say plainly, before a fetch spends a request, when the folder cannot be made or written.
+
+        Nothing is created here: a fetch that then fails on its first request leaves no empty folders.
+        """
+        existing = self.folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is a file)")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is not writable)")
+
+    def _make_folder(self) -> None:
+        try:
+            (self.folder / "logs").mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise CacheError(f"{self.folder}: cannot write the history cache there ({err.strerror or err})") from err
+
     def save(self, history: History) -> None:
-        (self.folder / "logs").mkdir(parents=True, exist_ok=True)
+        self.check_writable()
+        self._make_folder()
         for name in SAVE_ORDER:
             table = history.table(name).sort_values(KEYS[name]).reset_index(drop=True)
             setattr(history, name, table)
@@ -119,5 +140,4 @@ class HistoryCache:
         write_atomic(self.folder / "state.json", json.dumps(state, indent=1, sort_keys=True).encode())
 
     def save_log(self, job_id: int, text: str) -> None:
-        (self.folder / "logs").mkdir(parents=True, exist_ok=True)
         write_atomic(self.folder / "logs" / f"{job_id}.log.gz", gzip.compress(text.encode("utf-8"), mtime=0))

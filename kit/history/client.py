@@ -11,6 +11,7 @@ put in a message.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ from kit.errors import GitHubError
 from kit.history.locations import GITHUB_API_URL
 
 RETRYABLE = (500, 502, 503, 504)
+_NAME_NOT_RESOLVED = re.compile(
+    r"Name or service not known|nodename nor servname|Temporary failure in name resolution|getaddrinfo failed"
+    r"|No address associated with hostname",
+    re.IGNORECASE,
+)
 
 
 class RateLimited(GitHubError):
@@ -145,8 +151,10 @@ class GitHubClient:
         self._note_limits(headers)
         if status == 304:
             return Reply(304, None, headers)
-        if status is None or status in RETRYABLE:
-            return self._retry(describe, f"HTTP {status}" if status else str(err), attempt)
+        if status is None:
+            return self._unreachable(describe, err, attempt)
+        if status in RETRYABLE:
+            return self._retry(describe, f"HTTP {status}", attempt)
         message = (err.message or "").strip()
         if status in (403, 429) and (
             headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers or "rate limit" in message.lower()
@@ -161,6 +169,19 @@ class GitHubClient:
         self.stats.retried += 1
         self._wait(min(0.5 * 2**attempt, 8.0))
         return None
+
+    def _unreachable(self, describe: str, err: APIError, attempt: int) -> None:
+        """No HTTP answer at all. A name that does not resolve will not resolve on a retry: say so now."""
+        what = (getattr(err, "message", "") or str(err)).strip()
+        host = urlparse(self.api_url).netloc or self.api_url
+        if _NAME_NOT_RESOLVED.search(what):
+            raise GitHubError(
+                f"{describe}: cannot reach {host}: its name does not resolve ({what}); check the network "
+                "(offline?) or --api-url"
+            )
+        if attempt >= self.retries:
+            raise GitHubError(f"{describe}: cannot reach {host} ({what}) after {attempt + 1} attempts")
+        return self._retry(describe, what, attempt)
 
     def _transport_fault(self, describe: str, err: Exception, attempt: int) -> None:
         kind = type(err).__name__

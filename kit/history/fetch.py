@@ -96,6 +96,7 @@ class Fetcher:
         self.report = FetchReport()
 
     def run(self) -> FetchReport:
+        self.cache.check_writable()
         history = self.cache.load()
         history.state.pop("listings", None)  # markers of older kits; coverage replaces them
         self.client.etags = history.state.setdefault("etags", {})
@@ -106,8 +107,9 @@ class Fetcher:
             self.fetch_jobs(history)
             self.fetch_logs(history)
         except (GitHubError, KeyboardInterrupt) as stop:
-            history.state["stopped"] = str(stop) or "interrupted"
-            self.save(history)  # keep what was fetched; the next fetch resumes from here
+            if self.cache.folder.exists() or len(history.runs):  # nothing fetched into nothing: leave no folder
+                history.state["stopped"] = str(stop) or "interrupted"
+                self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
         history.state.pop("stopped", None)
         self.save(history)

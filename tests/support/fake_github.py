@@ -134,6 +134,8 @@ class FakeGitHub:
 
     def _route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> None:
         prefix = f"/repos/{self.repo}/actions"
+        if path.lower().startswith(prefix.lower()):  # GitHub's owner and repository names ignore case
+            path = prefix + path[len(prefix) :]
         if path == "/rate_limit":
             self._send(
                 request,
