@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-HOW = "install Debian's `postgresql` and `postgresql-15-pgtap` (bash .ci/run does)"
+HOW = "install Debian's `postgresql` and the `postgresql-<major>-pgtap` of its version (bash .ci/run does)"
 
 
 @dataclass(frozen=True)
