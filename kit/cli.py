@@ -21,6 +21,7 @@ from kit.analysis.parameters import ReportParameters
 from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError, UsageError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
+from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
 
 
@@ -211,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KitError as err:
-        print(f"codex-kit: {err}", file=sys.stderr)
+        print(f"codex-kit: {scrub(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("codex-kit: interrupted", file=sys.stderr)

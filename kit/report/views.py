@@ -52,6 +52,16 @@ def _label(url: str) -> str:
     return f"run {found.group(1)}" if found else url.rsplit("/", 1)[-1]
 
 
+def header_html(
+    repo: str, workflow: str, completeness: Completeness, analysis: Analysis, jobs: int, source: str
+) -> str:
+    """The line under the title: which repository and workflow, which period, when the hardening landed."""
+    parts = [f"<b>{html.escape(repo)}</b>", f"<code>{html.escape(workflow)}</code>",
+             html.escape(f"{completeness.period()}, {jobs} job attempts"),
+             html.escape(f"cutover {analysis.cutover.describe()}"), html.escape(source)]  # fmt: skip
+    return "<p>" + " · ".join(parts) + "</p>"
+
+
 def verdict_html(analysis: Analysis) -> str:
     rows = []
     for verdict in analysis.verdicts:
