@@ -242,16 +242,22 @@ class GitHubClient:
         conditional: bool = False,
         **kwargs: Any,
     ) -> Iterator[Page]:
-        """Each page of a wrapped listing, following `Link: rel="next"`; optionally conditional per page."""
-        number = 1
+        """Each page of a wrapped listing, following `Link: rel="next"`; optionally conditional per page.
+
+        A server that links to a page already read, or serves a page with nothing new on it, ends the
+        listing: an endless `rel="next"` must not be followed forever.
+        """
+        number, seen_pages, seen_ids = 1, set(), set()
         while True:
+            seen_pages.add(number)
             etag_key = f"{describe}|{sorted(kwargs.items())}|{number}" if conditional else None
+            where = f"{describe} page {number}"
             reply = self.call(
-                f"{describe} page {number}",
+                where,
                 operation,
                 *args,
                 etag_key=etag_key,
-                keep=lambda data: [item.get("id") for item in (data or {}).get(key) or []],
+                keep=lambda data, where=where: [item["id"] for item in _listing_items(where, data, key)],
                 per_page=per_page,
                 page=number,
                 **kwargs,
@@ -261,11 +267,13 @@ class GitHubClient:
                 yield Page(number, True, ids, [])
                 following = number + 1 if len(ids) == per_page else None
             else:
-                items = list((reply.data or {}).get(key) or [])
-                yield Page(number, False, [int(i["id"]) for i in items], items)
+                items = _listing_items(where, reply.data, key)
+                ids = [int(i["id"]) for i in items]
+                yield Page(number, False, ids, items)
                 following = _next_page(reply.headers.get("link")) if items else None
-            if following is None:
+            if following is None or following in seen_pages or (ids and seen_ids.issuperset(ids)):
                 return
+            seen_ids.update(ids)
             number = following
 
     @staticmethod
@@ -282,7 +290,10 @@ class GitHubClient:
 
     def run(self, run_id: int) -> Reply:
         """One run, conditionally: a 304 reply means it has not changed since it was stored."""
-        return self.call(f"run {run_id}", self.api.actions.get_workflow_run, run_id, etag_key=f"run|{run_id}")
+        reply = self.call(f"run {run_id}", self.api.actions.get_workflow_run, run_id, etag_key=f"run|{run_id}")
+        if reply.status != 304 and not (isinstance(reply.data, dict) and isinstance(reply.data.get("id"), int)):
+            raise GitHubError(f"run {run_id}: the answer is not a workflow run; is --api-url GitHub's API?")
+        return reply
 
     def jobs(self, run_id: int) -> list[dict[str, Any]]:
         jobs: list[dict[str, Any]] = []
@@ -302,6 +313,16 @@ class GitHubClient:
             raise
         data = reply.data
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+def _listing_items(describe: str, data: Any, key: str) -> list[dict[str, Any]]:
+    """The items of a `{key: [...]}` listing; anything else is a clear error naming the request."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), int) for i in items):
+        raise GitHubError(
+            f"{describe}: the answer is not a `{key}` listing (got {type(data).__name__}); is --api-url GitHub's API?"
+        )
+    return items
 
 
 def _next_page(link: str | None) -> int | None:
