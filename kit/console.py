@@ -17,7 +17,7 @@ def patch_json(result: RepoResult, mode: str) -> dict[str, Any]:
     db = result.db_test
     return {
         "mode": mode,
-        "written": result.written,
+        "written": result.written and bool(result.changed),  # true only when a file was really rewritten
         "files": [f.to_json() for f in result.files],
         "db_test": None
         if db is None

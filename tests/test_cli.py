@@ -72,3 +72,12 @@ def test_missing_directory_is_a_clear_error(tmp_path: Path, capsys) -> None:
 def test_repo_without_codex(tmp_path: Path, capsys) -> None:
     assert main(["patch", str(tmp_path)]) == 0
     assert "no workflow uses openai/codex-action" in capsys.readouterr().out
+
+
+def test_json_says_written_only_when_a_file_was_rewritten(repo: Path, capsys) -> None:
+    assert main(["patch", str(repo), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] is True
+    assert main(["patch", str(repo), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] is False
+    assert main(["patch", str(repo), "--json", "--check"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] is False
