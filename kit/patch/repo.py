@@ -66,7 +66,7 @@ def workflow_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yml", ".yaml"))
 
 
-def patch_file(path: Path, root: Path, write: bool) -> FileResult | None:
+def patch_file(path: Path, root: Path, write: bool, diff: bool = True) -> FileResult | None:
     """Harden one workflow file; None when it does not mention codex-action at all."""
     rel = path.relative_to(root).as_posix()
     raw = path.read_bytes()
@@ -83,40 +83,55 @@ def patch_file(path: Path, root: Path, write: bool) -> FileResult | None:
     notes = [f"job `{plan.job_id}`: {note}" for plan in result.jobs for note in plan.notes]
     if not result.changed:
         return FileResult(rel, "unchanged", jobs=jobs, notes=notes)
+    new_bytes = original.with_text(result.text).encode()
     if write:
-        write_atomic(path, original.with_text(result.text).encode())
-    return FileResult(rel, "patched", jobs=jobs, notes=notes, diff=unified_diff(rel, original.text, result.text))
+        write_atomic(path, new_bytes)
+    text_diff = unified_diff(rel, raw, new_bytes) if diff else ""
+    return FileResult(rel, "patched", jobs=jobs, notes=notes, diff=text_diff)
 
 
-def unified_diff(rel: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{rel}", tofile=f"b/{rel}"
-    )
-    return "".join(lines)
+NO_NEWLINE = "\\ No newline at end of file\n"
 
 
-def patch_db_test_files(root: Path, write: bool) -> tuple[DbTestOutcome, list[FileResult]]:
+def unified_diff(rel: str, old: bytes, new: bytes) -> str:
+    """A unified diff of the file's real bytes (BOM, CRLF and a missing final newline included) that
+    `git apply` accepts: a last line without a newline is followed by git's `\\ No newline` marker."""
+    pieces = difflib.unified_diff(_lines(old), _lines(new), fromfile=f"a/{rel}", tofile=f"b/{rel}")
+    return "".join(piece if piece.endswith("\n") else f"{piece}\n{NO_NEWLINE}" for piece in pieces)
+
+
+def _lines(data: bytes) -> list[str]:
+    """The file's lines split on LF only, each keeping its own ending (a CR stays part of the line)."""
+    parts = data.decode("utf-8").split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def patch_db_test_files(root: Path, write: bool, diff: bool = True) -> tuple[DbTestOutcome, list[FileResult]]:
     """The DB policy test: at most one ACTIVE row. Ambiguity or absence is a message, not an error."""
     outcome = plan_db_tests(root)
     files = []
     for rel, (source, new) in outcome.changed.items():
+        new_bytes = source.with_text(new).encode()
         if write:
-            write_atomic(root / rel, source.with_text(new).encode())
-        files.append(FileResult(rel, "patched", kind="db-test", diff=unified_diff(rel, source.text, new)))
+            write_atomic(root / rel, new_bytes)
+        text_diff = unified_diff(rel, source.encode(), new_bytes) if diff else ""
+        files.append(FileResult(rel, "patched", kind="db-test", diff=text_diff))
     return outcome, files
 
 
-def patch_repo(root: Path, write: bool = True) -> RepoResult:
-    """Harden every Codex workflow under `root`; refusals are reported, never fatal to the others."""
+def patch_repo(root: Path, write: bool = True, diff: bool = True) -> RepoResult:
+    """Harden every Codex workflow under `root`; refusals are reported, never fatal to the others.
+
+    `diff=False` skips computing each changed file's unified diff (`FileResult.diff` stays empty)."""
     root = root.resolve()
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     files: list[FileResult] = []
     for path in workflow_files(root):
-        result = patch_file(path, root, write)
+        result = patch_file(path, root, write, diff)
         if result is not None:
             files.append(result)
-    outcome, db_files = patch_db_test_files(root, write)
+    outcome, db_files = patch_db_test_files(root, write, diff)
     if outcome.status == "error":
         files.append(FileResult("pyproject.toml", "refused", kind="db-test", error=outcome.message))
     return RepoResult(files + db_files, write, outcome)
