@@ -14,9 +14,8 @@ from typing import Any
 from yaml.nodes import MappingNode, SequenceNode
 
 from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
-from kit.vocabulary import CODEX_ACTION
+from kit.vocabulary import CODEX_ACTION, LEGACY_INPUTS, UNPRIVILEGED_USER
 
-API_KEY_INPUTS = ("openai-api-key", "openai_api_key")
 COMMENT_ACTIONS = (
     "actions/upload-artifact@",
     "actions/github-script@",
@@ -59,6 +58,15 @@ class CodexStep:
     fresh_home: bool
     output_file: str | None
     json_output: bool
+    derived_home: bool = False  # codex-action derives the home (unprivileged-user): no CODEX_HOME, no wipe
+    safety: str | None = None  # the `safety-strategy` input as written (None: codex-action's default)
+    codex_user: str | None = None
+    legacy_inputs: list[str] = field(default_factory=list)  # pre-v1 snake-case input names used
+
+    @property
+    def home_label(self) -> str:
+        """The home as a reader would name it (for actions and notes)."""
+        return self.home_expr or "the home codex-action derives for `codex-user`"
 
 
 @dataclass
@@ -136,23 +144,48 @@ def _step_id(step: dict, taken: set[str]) -> tuple[str, bool]:
     return candidate, True
 
 
+def inputs_of(step: dict) -> tuple[dict[str, Any], list[str]]:
+    """The step's `with:` under codex-action's current input names, and the pre-v1 snake-case names used
+    (a current name wins when both are given)."""
+    raw = step.get("with") if isinstance(step.get("with"), dict) else {}
+    legacy = [str(k) for k in raw if str(k) in LEGACY_INPUTS]
+    inputs = {LEGACY_INPUTS[str(k)]: v for k, v in raw.items() if str(k) in LEGACY_INPUTS}
+    inputs.update({str(k): v for k, v in raw.items() if str(k) not in LEGACY_INPUTS})
+    return inputs, legacy
+
+
+def may_be_unprivileged(safety: str | None) -> bool:
+    """True when the strategy is `unprivileged-user`, or an expression that may evaluate to it."""
+    return safety is not None and (safety.strip() == UNPRIVILEGED_USER or "${{" in safety)
+
+
+def _text(value: Any) -> str | None:
+    """A `with:`/`env:` value as text; None when absent or empty (codex-action treats '' as unset)."""
+    if value is None or value == "":
+        return None
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 def _codex_step(
     index: int, node: MappingNode, step: dict, step_id: str, needs_id: bool, several: bool, inherited_home: bool
 ) -> CodexStep:
-    with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+    with_, legacy = inputs_of(step)
     env = step.get("env") if isinstance(step.get("env"), dict) else {}
-    key_expr = next((str(with_[k]) for k in API_KEY_INPUTS if with_.get(k)), None)
-    if key_expr is None and env.get("OPENAI_API_KEY"):
-        key_expr = str(env["OPENAI_API_KEY"])
-    if with_.get("codex-home"):
+    key_expr = _text(with_.get("openai-api-key")) or _text(env.get("OPENAI_API_KEY"))
+    safety = _text(with_.get("safety-strategy"))
+    derived = False
+    if _text(with_.get("codex-home")):
         home, fresh = str(with_["codex-home"]), False
-    elif env.get("CODEX_HOME"):
+    elif _text(env.get("CODEX_HOME")):
         home, fresh = str(env["CODEX_HOME"]), False
     elif inherited_home:
         home, fresh = "${{ env.CODEX_HOME }}", False
+    elif may_be_unprivileged(safety):
+        home, fresh, derived = "", False, True
     else:
         home, fresh = "${{ runner.temp }}/codex-home" + (f"-{step_id}" if several else ""), True
-    output = str(with_["output-file"]).strip() if with_.get("output-file") else None
+    output = _text(with_.get("output-file"))
+    output = output.strip() if output else None
     schema = bool(with_.get("output-schema") or with_.get("output-schema-file"))
     json_output = bool(output and output.lower().endswith(".json")) or (schema and output is not None)
     return CodexStep(
@@ -167,4 +200,8 @@ def _codex_step(
         fresh_home=fresh,
         output_file=output,
         json_output=json_output,
+        derived_home=derived,
+        safety=safety,
+        codex_user=_text(with_.get("codex-user")),
+        legacy_inputs=legacy,
     )

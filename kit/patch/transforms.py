@@ -31,10 +31,12 @@ from kit.vocabulary import (
     CONTRACT_STEP_NAME,
     ENV_STEP,
     KIT_STEP_NAMES,
+    LEGACY_INPUTS,
     PR_EVENTS,
     PREFLIGHT_ID,
     PREFLIGHT_STEP_NAME,
     PREPARE_STEP_NAME,
+    UNPRIVILEGED_USER,
 )
 
 FORK_GUARD = "!github.event.pull_request || github.event.pull_request.head.repo.full_name == github.repository"
@@ -116,6 +118,29 @@ def soften_output_checks(ctx: JobContext) -> None:
 
 
 # --- per Codex step -------------------------------------------------------------------------------
+def note_inputs(ctx: JobContext, codex: CodexStep) -> None:
+    """Notes on how the step's inputs were read: pre-v1 snake-case names, and a Codex home codex-action
+    derives for `unprivileged-user` (kept where it is) or that Codex itself never reads. No edit."""
+    sid = codex.step_id
+    if codex.legacy_inputs:
+        names = ", ".join(f"`{n}` → `{LEGACY_INPUTS[n]}`" for n in codex.legacy_inputs)
+        ctx.plan.notes.append(
+            f"step `{sid}` uses pre-v1 input names ({names}); codex-action v1 reads only the current names"
+        )
+    if codex.derived_home:
+        which = "is" if codex.safety == UNPRIVILEGED_USER else f"may be ({codex.safety})"
+        ctx.plan.notes.append(
+            f"step `{sid}`: safety-strategy {which} unprivileged-user, where Codex runs as `sudo -u <codex-user>` "
+            "and reads ~<codex-user>/.codex whatever CODEX_HOME says: the home stays where codex-action derives "
+            "it and the prepare step clears only its stale <run id>.json server-info file"
+        )
+    elif codex.safety == UNPRIVILEGED_USER and not codex.fresh_home:
+        ctx.plan.notes.append(
+            f"step `{sid}`: with safety-strategy unprivileged-user, Codex runs through sudo, which drops "
+            f"CODEX_HOME: Codex reads ~<codex-user>/.codex, not {codex.home_expr}"
+        )
+
+
 def preflight(ctx: JobContext, codex: CodexStep) -> None:
     """Before the first Codex step of each API key: a `Codex preflight` step (refreshed if an older kit
     wrote it). A step that passes no key gets a note and no preflight."""
@@ -141,7 +166,7 @@ def prepare_home(ctx: JobContext, codex: CodexStep) -> None:
     """Before each Codex step: a `Prepare Codex home` step for its home (refreshed if an older kit wrote it)."""
     if not refresh_kit_script(ctx, _kit_step(ctx.job, PREPARE_STEP_NAME, codex.step_id), PREPARE):
         _insert_before(ctx, codex.index, prepare_fields(codex))
-        ctx.plan.actions.append(f"{PREPARE_STEP_NAME} before step `{codex.step_id}` ({codex.home_expr})")
+        ctx.plan.actions.append(f"{PREPARE_STEP_NAME} before step `{codex.step_id}` ({codex.home_label})")
 
 
 def codex_step_id(ctx: JobContext, codex: CodexStep) -> None:
@@ -212,6 +237,7 @@ def output_contract(ctx: JobContext, codex: CodexStep) -> None:
 TRANSFORMS: tuple[Transform, ...] = (
     Transform("note naive guard", note_naive_guard),
     Transform("fork guard", fork_guard),
+    Transform("note inputs", note_inputs, per_codex_step=True),
     Transform("preflight", preflight, per_codex_step=True),
     Transform("prepare Codex home", prepare_home, per_codex_step=True),
     Transform("Codex step id", codex_step_id, per_codex_step=True),
