@@ -24,6 +24,7 @@ from kit.patch.editor import Editor
 from kit.patch.kitsteps import Fields, contract_fields, preflight_fields, prepare_fields
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step
 from kit.patch.plan import Expr, JobContext, JobPlan
+from kit.patch.readers import readers, runs_on_failure
 from kit.patch.render import Raw
 from kit.patch.scripts import CONTRACT, PREFLIGHT, PREPARE
 from kit.patch.yamldoc import Document, UnsafeDocument
@@ -141,6 +142,38 @@ def note_inputs(ctx: JobContext, codex: CodexStep) -> None:
         )
 
 
+def note_readers(ctx: JobContext, codex: CodexStep) -> None:
+    """Notes on the later steps that read the Codex step's results (dot or bracket syntax): what they see
+    when Codex fails, and reads that continue-on-error makes meaningless (`.conclusion`, `failure()`)."""
+    sid = codex.step_id
+    found = readers(ctx.job.steps, codex.index, sid, codex.output_file)
+    by_step: dict[str, list[str]] = {}
+    for reader in found:
+        step = ctx.job.steps[reader.index]
+        if step.get("name") in KIT_STEP_NAMES:
+            continue
+        by_step.setdefault(reader.label, []).append(reader.what)
+        if reader.what == "conclusion":
+            ctx.plan.notes.append(
+                f"`{reader.label}` reads steps.{sid}.conclusion, which is always success under continue-on-error: "
+                f"read steps.{sid}.outcome instead"
+            )
+    for index in range(codex.index + 1, len(ctx.job.steps)):
+        step = ctx.job.steps[index]
+        if isinstance(step, dict) and step.get("name") not in KIT_STEP_NAMES and runs_on_failure(step):
+            label = step.get("name") or step.get("uses") or f"step {index + 1}"
+            ctx.plan.notes.append(
+                f"`{label}` runs on failure(), which a failed Codex step no longer causes (continue-on-error): "
+                f"test steps.{sid}.outcome == 'failure' instead"
+            )
+    if by_step:
+        listed = ", ".join(f"`{label}` ({', '.join(whats)})" for label, whats in by_step.items())
+        ctx.plan.notes.append(
+            f"step `{sid}`'s results are read by {listed}; when Codex fails they see an empty final-message, "
+            "outcome failure, and the output contract's placeholder in the output file"
+        )
+
+
 def preflight(ctx: JobContext, codex: CodexStep) -> None:
     """Before the first Codex step of each API key: a `Codex preflight` step (refreshed if an older kit
     wrote it). A step that passes no key gets a note and no preflight."""
@@ -245,6 +278,7 @@ TRANSFORMS: tuple[Transform, ...] = (
     Transform("continue-on-error", continue_on_error, per_codex_step=True),
     Transform("CODEX_HOME env", codex_home_env, per_codex_step=True),
     Transform("output contract", output_contract, per_codex_step=True),
+    Transform("note readers", note_readers, per_codex_step=True),
     Transform("keep reports running", keep_reports_running),
     Transform("soften output checks", soften_output_checks),
 )
