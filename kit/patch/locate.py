@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, SequenceNode
 from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
 from kit.vocabulary import CODEX_ACTION, LEGACY_INPUTS, UNPRIVILEGED_USER
 
+ACTION_STEPS = "runs.steps"  # how a composite action's steps are named where a job id would be
 COMMENT_ACTIONS = (
     "actions/upload-artifact@",
     "actions/github-script@",
@@ -71,19 +72,33 @@ class CodexStep:
 
 @dataclass
 class CodexJob:
+    """A job with Codex steps, a job that calls a local action running Codex (`calls`), or a composite
+    action's `runs:` block (`where` is then its path in the data, and it has no job-level `if:`)."""
+
     job_id: str
     node: MappingNode
     data: dict[str, Any]
     steps_node: SequenceNode
     codex_steps: list[CodexStep] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # local actions (`./…`) it uses that run Codex
+    where: tuple[str, ...] = ()
 
     @property
     def steps(self) -> list[Any]:
         return self.data["steps"]
 
 
-def codex_jobs(doc: Document) -> list[CodexJob]:
-    """Every Codex job of the workflow, with positions checked to be safe to edit."""
+def local_ref(uses: Any) -> str | None:
+    """`./.github/actions/review/` → `.github/actions/review`; None for anything that is not a local action."""
+    text = str(uses or "").strip()
+    if not text.startswith("./"):
+        return None
+    return text[2:].strip("/") or "."
+
+
+def codex_jobs(doc: Document, local_codex: frozenset[str] = frozenset()) -> list[CodexJob]:
+    """Every Codex job of the workflow, with positions checked to be safe to edit: jobs with a Codex
+    step, and jobs with a step that uses one of the local actions `local_codex` (which run Codex)."""
     data = doc.data
     if not isinstance(data, dict):
         raise UnsafeDocument("the file is not a workflow (its top level is not a mapping)")
@@ -96,10 +111,35 @@ def codex_jobs(doc: Document) -> list[CodexJob]:
     workflow_env = data.get("env") if isinstance(data.get("env"), dict) else {}
     found = []
     for job_id, job in jobs.items():
-        if not isinstance(job, dict) or not any(is_codex_step(s) for s in job.get("steps") or []):
+        steps = job.get("steps") if isinstance(job, dict) else None
+        if not isinstance(steps, list):
+            continue
+        calls = [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) in local_codex]
+        if not calls and not any(is_codex_step(s) for s in steps):
             continue
         node = Document.get(jobs_node, str(job_id))
         found.append(_codex_job(doc, str(job_id), node, job, workflow_env))
+        found[-1].calls = list(dict.fromkeys(calls))
+    return found
+
+
+def composite_codex(doc: Document, local_codex: frozenset[str] = frozenset()) -> CodexJob | None:
+    """The `runs:` block of a composite action when its steps use codex-action (or a local action in
+    `local_codex`); None for any other action. Positions are checked as for a job."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise UnsafeDocument("the file is not an action (its top level is not a mapping)")
+    runs = data.get("runs")
+    if not isinstance(runs, dict) or str(runs.get("using", "")).strip() != "composite":
+        return None
+    steps = runs.get("steps")
+    if not isinstance(steps, list):
+        return None
+    calls = [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) in local_codex]
+    if not calls and not any(is_codex_step(s) for s in steps):
+        return None
+    found = _codex_job(doc, ACTION_STEPS, Document.get(doc.root, "runs"), runs, {})
+    found.calls, found.where = list(dict.fromkeys(calls)), ("runs",)
     return found
 
 

@@ -76,12 +76,15 @@ def fork_guard(ctx: JobContext) -> None:
         return
     new = ctx.editor.and_condition(ctx.job.node, old, FORK_GUARD, anchor="runs-on")
     ctx.plan.if_expect = Expr(new)
-    ctx.plan.actions.append("fork guard on the job's `if:` (push, schedule and dispatch still run)")
+    via = "".join(f"; it uses the local action `./{ref}`, which runs Codex" for ref in ctx.job.calls)
+    ctx.plan.actions.append(f"fork guard on the job's `if:` (push, schedule and dispatch still run){via}")
 
 
 def keep_reports_running(ctx: JobContext) -> None:
     """Artifact uploads and PR comments after the first Codex step that do not call `always()` get
     `always() && (old)` as their `if:`, so a failed Codex run still leaves its evidence."""
+    if not ctx.job.codex_steps:
+        return
     first = ctx.job.codex_steps[0].index
     for index, step in enumerate(ctx.job.steps):
         if index <= first or is_codex_step(step) or not is_report_step(step):
@@ -284,9 +287,15 @@ TRANSFORMS: tuple[Transform, ...] = (
 )
 
 
+# Inside a composite action: the same hardening of its steps; the fork guard goes on its callers' jobs.
+ACTION_TRANSFORMS: tuple[Transform, ...] = tuple(
+    t for t in TRANSFORMS if t.name not in ("note naive guard", "fork guard")
+)
+
+
 def plan_job(editor: Editor, job: CodexJob, transforms: tuple[Transform, ...] = TRANSFORMS) -> JobPlan:
     """Run `transforms` in order over one Codex job; the edits go to `editor`."""
-    ctx = JobContext(editor.doc, job, JobPlan(job.job_id), editor)
+    ctx = JobContext(editor.doc, job, JobPlan(job.job_id, job.where), editor)
     for per_step, group in groupby(transforms, key=lambda t: t.per_codex_step):
         run = list(group)
         if not per_step:
