@@ -19,6 +19,7 @@ from yaml.error import YAMLError
 
 from kit.patch import yamlread
 from kit.patch.locate import is_codex_step, local_ref
+from kit.vocabulary import CODEX_ACTION
 
 ACTION_FILES = ("action.yml", "action.yaml")
 _REMOTE = re.compile(r"^(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+)(?P<path>/[^@]*)?@(?P<ref>\S+)$")
@@ -78,7 +79,10 @@ def find_local_actions(root: Path, workflows: list[Path]) -> dict[str, LocalActi
             continue
         data = _read(path)
         steps = composite_steps(data)
-        action = LocalAction(ref, path, data, direct=any(is_codex_step(s) for s in steps), uses=_local_uses(steps))
+        # a file that does not read but names codex-action is kept, so that editing it is refused with the reason
+        unreadable = data is None and CODEX_ACTION.encode() in path.read_bytes()
+        direct = unreadable or any(is_codex_step(s) for s in steps)
+        action = LocalAction(ref, path, data, direct=direct, uses=_local_uses(steps))
         found[ref] = action
         pending += action.uses
     _decide(found)

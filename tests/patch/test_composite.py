@@ -308,3 +308,22 @@ def test_remote_codex_gets_a_note_naming_where_to_harden(tmp_path: Path) -> None
     assert result.status == "unchanged" and (repo / ".github/workflows/remote.yml").read_text() == REMOTE
     assert "the hardening must happen in someorg/ci-tools" in result.notes[0]
     assert "`Triage` uses `someorg/codex-triage@v2`, an action in someorg/codex-triage" in result.notes[1]
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        (REVIEW_ACTION.replace("  using: composite\n", "  using: composite\n  using: composite\n"), "duplicate key"),
+        (REVIEW_ACTION.replace("    - name: Build the prompt\n", "    - name: [Build\n"), "cannot read safely"),
+    ],
+    ids=["duplicate key", "not YAML"],
+)
+def test_an_action_that_cannot_be_read_is_refused_with_its_reason(tmp_path: Path, broken: str, reason: str) -> None:
+    repo = make_repo(
+        tmp_path,
+        {".github/actions/codex-review/action.yml": broken, ".github/workflows/review.yml": REVIEW_WORKFLOW},
+    )
+    result = patch_repo(repo)
+    (action,) = [f for f in result.files if f.kind == "action"]
+    assert action.status == "refused" and reason in str(action.error)
+    assert (repo / ".github/actions/codex-review/action.yml").read_text() == broken
