@@ -203,7 +203,7 @@ def test_actions_and_callers_are_reported(patched) -> None:
     assert any("./.github/actions/codex-review" in a for a in workflow.jobs["review"])
 
 
-def test_steps_inside_the_action_are_hardened(patched) -> None:
+def test_steps_inside_the_action_are_hardened(patched, tmp_path: Path) -> None:
     _, repo, _ = patched
     steps = read(repo, ".github/actions/codex-review/action.yml")["runs"]["steps"]
     names = [s.get("name") for s in steps]
@@ -224,6 +224,14 @@ def test_steps_inside_the_action_are_hardened(patched) -> None:
             assert step["shell"] == "bash", "a composite run step needs its shell"
     assert steps[1]["env"]["CODEX_KIT_API_KEY"] == "${{ inputs.openai-api-key }}"
     assert steps[4]["env"]["CODEX_KIT_OUTPUT_FILE"] == "review.md"
+    sim = JobSim(tmp_path)
+    sim.record("codex-preflight", "failure", {"reason": "missing-key"})
+    assert not condition(codex["if"], sim.context()) and condition(steps[4]["if"], sim.context())
+    sim.record("codex-preflight", "success", {"reason": "ok"})
+    sim.record("codex", "success", {"final-message": "fine"})
+    (sim.workspace / "review.md").write_text("fine")
+    assert condition(codex["if"], sim.context()) is True
+    assert condition(steps[4]["if"], sim.context()) is False, "nothing to report"
 
 
 def test_every_caller_job_gets_the_fork_guard_once(patched, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The shapes real teams write around codex-action, each on a fixture written for it.
 
-Every fixture is patched, patched again (nothing may change), linted with actionlint against its
-original (no new finding), and every condition the patch wrote is evaluated for each kind of run.
+Every fixture is patched, patched again (nothing may change), linted with actionlint and zizmor
+against its original (no new finding), and every condition the patch wrote is evaluated for each
+kind of run.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ def check(text: str, tmp_path: Path) -> WorkflowPatch:
     first = patch_workflow(text)
     assert first.changed
     assert patch_workflow(first.text).text == first.text, "a second run must change nothing"
-    (tmp_path / "before").mkdir(exist_ok=True)
-    (tmp_path / "after").mkdir(exist_ok=True)
-    (tmp_path / "before" / "w.yml").write_text(text)
-    (tmp_path / "after" / "w.yml").write_text(first.text)
-    added = lint.actionlint([tmp_path / "after" / "w.yml"]) - lint.actionlint([tmp_path / "before" / "w.yml"])
+    folders = {}
+    for name, body in (("before", text), ("after", first.text)):
+        folders[name] = tmp_path / name / ".github" / "workflows"
+        folders[name].mkdir(parents=True, exist_ok=True)
+        (folders[name] / "w.yml").write_text(body)
+    added = lint.actionlint([folders["after"] / "w.yml"]) - lint.actionlint([folders["before"] / "w.yml"])
     assert added == {}, added
+    assert lint.zizmor(folders["after"]) - lint.zizmor(folders["before"]) == {}
     for job in yamlread.load(first.text)["jobs"].values():
         for step in job.get("steps") or []:
             if step.get("name") in KIT_STEP_NAMES or "openai/codex-action" in str(step.get("uses")):

@@ -19,6 +19,7 @@ import pytest
 from kit.patch import yamlread
 from kit.patch.workflow import patch_workflow
 from kit.vocabulary import CONTRACT_STEP_NAME, PREPARE_STEP_NAME
+from tests import lint
 from tests.steps.harness import JobSim, kit_steps
 
 # The shape of codex-action's examples/unprivileged-user.yml: a system user made by the job, the
@@ -177,3 +178,14 @@ def test_contract_names_the_derived_home(workdir: Path) -> None:
     assert result.returncode == 0, result.log
     assert "reason=codex-failed" in result.stdout
     assert "the Codex home is the one codex-action derives (safety-strategy unprivileged-user)" in result.stdout
+
+
+def test_patched_example_adds_no_lint_finding(tmp_path: Path) -> None:
+    folders = {}
+    for name, text in (("before", UNPRIVILEGED), ("after", patch_workflow(UNPRIVILEGED).text)):
+        folders[name] = tmp_path / name / ".github" / "workflows"
+        folders[name].mkdir(parents=True)
+        (folders[name] / "unprivileged.yml").write_text(text)
+    found = {name: lint.actionlint([folder / "unprivileged.yml"]) for name, folder in folders.items()}
+    assert found["after"] - found["before"] == {}
+    assert lint.zizmor(folders["after"]) - lint.zizmor(folders["before"]) == {}
