@@ -13,6 +13,9 @@ from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
+from kit.patch import expressions as ex
+from kit.patch.conditions import path_of
+from kit.patch.ghexpr import ExpressionError, parse
 from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
 from kit.vocabulary import CODEX_ACTION, LEGACY_INPUTS, UNPRIVILEGED_USER
 
@@ -206,12 +209,26 @@ def _text(value: Any) -> str | None:
     return "true" if value is True else "false" if value is False else str(value)
 
 
+def _step_env_value(expression: str | None, env: dict) -> str | None:
+    """`${{ env.X }}` (or `env['X']`) naming a variable of the Codex step's own `env:` is that variable's
+    value: the kit's preflight is another step, where the Codex step's `env:` does not exist."""
+    if expression is None or not expression.strip().startswith("${{"):
+        return expression
+    try:
+        path = path_of(parse(ex.unwrap(expression)))
+    except (ExpressionError, UnsafeDocument):
+        return expression
+    if path and len(path) == 2 and path[0].lower() == "env" and _text(env.get(path[1])):
+        return str(env[path[1]])
+    return expression
+
+
 def _codex_step(
     index: int, node: MappingNode, step: dict, step_id: str, needs_id: bool, several: bool, inherited_home: bool
 ) -> CodexStep:
     with_, legacy = inputs_of(step)
     env = step.get("env") if isinstance(step.get("env"), dict) else {}
-    key_expr = _text(with_.get("openai-api-key")) or _text(env.get("OPENAI_API_KEY"))
+    key_expr = _step_env_value(_text(with_.get("openai-api-key")), env) or _text(env.get("OPENAI_API_KEY"))
     safety = _text(with_.get("safety-strategy"))
     derived = False
     if _text(with_.get("codex-home")):

@@ -144,6 +144,15 @@ def test_indirect_keys_reach_the_preflight_as_written(key: str, tmp_path: Path) 
     assert JobSim(tmp_path, secrets={"OPENAI_API_KEY": "sk-b"}).should_run(preflight)
 
 
+def test_a_key_from_the_codex_steps_own_env_reaches_the_preflight(tmp_path: Path) -> None:
+    text = LEGACY.replace("${{ secrets.OPENAI_API_KEY }}", "${{ env['STEP_KEY'] }}").replace(
+        "        with:\n", "        env:\n          STEP_KEY: ${{ secrets.OPENAI_API_KEY }}\n        with:\n"
+    )
+    result = check(text, tmp_path)
+    (preflight,) = named(result, "codex", PREFLIGHT_STEP_NAME)
+    assert preflight["env"]["CODEX_KIT_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
+
+
 EXPRESSION_INPUTS = wf(
     """
     on:
