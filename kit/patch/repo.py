@@ -68,6 +68,11 @@ class RepoResult:
     def refused(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "refused"]
 
+    @property
+    def actions(self) -> list[FileResult]:
+        """The local composite actions that run Codex (each with its callers)."""
+        return [f for f in self.files if f.kind == "action"]
+
 
 def workflow_files(root: Path) -> list[Path]:
     folder = root / ".github" / "workflows"

@@ -332,6 +332,6 @@ def test_an_action_that_cannot_be_read_is_refused_with_its_reason(tmp_path: Path
         {".github/actions/codex-review/action.yml": broken, ".github/workflows/review.yml": REVIEW_WORKFLOW},
     )
     result = patch_repo(repo)
-    (action,) = [f for f in result.files if f.kind == "action"]
+    (action,) = result.actions
     assert action.status == "refused" and reason in str(action.error)
     assert (repo / ".github/actions/codex-review/action.yml").read_text() == broken
