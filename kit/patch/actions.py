@@ -70,7 +70,8 @@ def find_local_actions(root: Path, workflows: list[Path]) -> dict[str, LocalActi
     pending = [
         p.parent.relative_to(root).as_posix() for p in sorted((root / ".github" / "actions").glob("*/action.y*ml"))
     ]
-    workflow_data = {p.relative_to(root).as_posix(): _read(p) for p in workflows}
+    local = [p for p in workflows if b"./" in p.read_bytes()]  # only these can name a local action
+    workflow_data = {p.relative_to(root).as_posix(): _read(p) for p in local}
     for data in workflow_data.values():
         pending += [ref for _, steps in steps_of_workflow(data) for ref in _local_uses(steps)]
     while pending:
