@@ -122,3 +122,30 @@ def parse_kit_message(line: str) -> KitMessage | None:
     """The kit message in `line`, in any of the forms above; None when the line holds none."""
     match = _KIT_MESSAGE.search(line.strip())
     return KitMessage(match["what"], match["step"], match["reason"]) if match else None
+
+
+# What the prepare step and the output contract are told when codex-action derives the Codex home
+# itself (`safety-strategy: unprivileged-user`, or a strategy given as an expression): the strategy as
+# the step's input says it, and the user Codex runs as.
+ENV_SAFETY: Final = "CODEX_KIT_SAFETY_STRATEGY"
+ENV_CODEX_USER: Final = "CODEX_KIT_CODEX_USER"
+
+# codex-action's inputs under the names its pre-v1 `@main` accepted, and the current name of each.
+LEGACY_INPUTS: Final = {
+    "openai_api_key": "openai-api-key",
+    "prompt_file": "prompt-file",
+    "output_file": "output-file",
+    "output_schema": "output-schema",
+    "output_schema_file": "output-schema-file",
+    "codex_args": "codex-args",
+    "codex_home": "codex-home",
+    "codex_user": "codex-user",
+    "codex_version": "codex-version",
+    "safety_strategy": "safety-strategy",
+    "working_directory": "working-directory",
+    "responses_api_endpoint": "responses-api-endpoint",
+    "allow_users": "allow-users",
+    "allow_bots": "allow-bots",
+    "allow_bot_users": "allow-bot-users",
+}
+UNPRIVILEGED_USER: Final = "unprivileged-user"

@@ -46,39 +46,39 @@ def has_conjunct(condition: Any, part: str) -> bool:
 
 def calls(condition: Any, function: str) -> bool:
     """True when `condition` calls `function` (e.g. `always`) anywhere."""
-    return any(node[0] == "call" and node[1] == function.lower() for node in _walk(read(condition)))
+    return any(node[0] == "call" and node[1] == function.lower() for node in walk(read(condition)))
 
 
 def naive_same_repo_check(condition: Any) -> bool:
     """True when the condition compares the PR head's repository with `github.repository` but has no
     `!github.event.pull_request` escape, so it is false on every run that is not a pull request."""
-    nodes = list(_walk(read(condition)))
+    nodes = list(walk(read(condition)))
     compares = any(
-        node[0] == "op" and node[1] == "==" and {_path(node[2]), _path(node[3])} == {HEAD_REPO, REPOSITORY}
+        node[0] == "op" and node[1] == "==" and {path_of(node[2]), path_of(node[3])} == {HEAD_REPO, REPOSITORY}
         for node in nodes
     )
-    escaped = any(node[0] == "not" and _path(node[1]) == PULL_REQUEST for node in nodes)
+    escaped = any(node[0] == "not" and path_of(node[1]) == PULL_REQUEST for node in nodes)
     return compares and not escaped
 
 
-def _path(node: Ast) -> tuple[str, ...] | None:
+def path_of(node: Ast) -> tuple[str, ...] | None:
     """`github.event.x` as ("github", "event", "x"); None for anything that is not a property path."""
     if node[0] == "ctx":
         return (node[1],)
     if node[0] == "get" and node[2][0] == "lit" and isinstance(node[2][1], str):
-        head = _path(node[1])
+        head = path_of(node[1])
         return None if head is None else (*head, node[2][1])
     return None
 
 
-def _walk(node: Ast) -> list[Ast]:
+def walk(node: Ast) -> list[Ast]:
     found = [node]
     for child in node[1:]:
         if isinstance(child, tuple):
-            found += _walk(child)
+            found += walk(child)
         elif isinstance(child, list):
             for item in child:
-                found += _walk(item)
+                found += walk(item)
     return found
 
 

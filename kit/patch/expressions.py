@@ -15,6 +15,7 @@ import re
 from yaml.error import YAMLError
 
 from kit.patch import yamlread
+from kit.patch.ghexpr import ExpressionError, parse
 from kit.patch.yamldoc import UnsafeDocument
 
 _WRAPPED = re.compile(r"^\$\{\{(?P<inner>.*)\}\}$", re.DOTALL)
@@ -53,8 +54,10 @@ def yaml_scalar(value: str, flow: bool = False) -> str:
 
 
 def condition_scalar(expression: str) -> str:
-    """An `if:` value for `expression`, wrapped in `${{ }}` only when YAML needs it (a leading `!`)."""
-    text = f"${{{{ {expression} }}}}" if expression.lstrip().startswith("!") else expression
+    """A one-line `if:` value for the bare `expression` (which may span lines), re-parsed and checked;
+    wrapped in `${{ }}` only when YAML needs it (a leading `!`)."""
+    expression = one_line(expression)
+    text = f"${{{{ {expression} }}}}" if expression.startswith("!") else expression
     return yaml_scalar(text)
 
 
@@ -66,3 +69,31 @@ def _reads_back(text: str, expected: str, flow: bool = False) -> bool:
     except YAMLError:
         return False
     return isinstance(loaded, dict) and loaded.get("k") == expected and isinstance(loaded["k"], str)
+
+
+def one_line(expression: str) -> str:
+    """The expression's own text on one line: every run of whitespace outside a string literal becomes
+    one space (a block or folded `if:` spans lines; a one-line scalar cannot). Re-parsed and compared
+    with the original, so the result is the same expression or the file is refused."""
+    out: list[str] = []
+    quoted = False
+    for char in expression.strip():
+        if char == "'":
+            quoted = not quoted  # '' inside a literal toggles twice: still inside
+        if not quoted and char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+            continue
+        out.append(char)
+    text = "".join(out)
+    if checked(text) != checked(expression):
+        raise UnsafeDocument(f"condition {expression!r} could not be written on one line unchanged")
+    return text
+
+
+def checked(expression: str) -> tuple:
+    """The parsed form of a bare expression; a condition GitHub could not read is refused."""
+    try:
+        return parse(expression.strip())
+    except ExpressionError as err:
+        raise UnsafeDocument(f"condition {expression.strip()!r} is not an expression the kit can read: {err}") from err

@@ -17,6 +17,7 @@ from kit.vocabulary import (
     CONTRACT_STEP_NAME,
     ENV_API_KEY,
     ENV_CHECK_KEY,
+    ENV_CODEX_USER,
     ENV_FRESH,
     ENV_HAS_MESSAGE,
     ENV_HOME,
@@ -24,6 +25,7 @@ from kit.vocabulary import (
     ENV_OUTPUT_FILE,
     ENV_OUTPUT_JSON,
     ENV_PREFLIGHT_REASON,
+    ENV_SAFETY,
     ENV_STEP,
     PREFLIGHT_STEP_NAME,
     PREPARE_STEP_NAME,
@@ -32,9 +34,20 @@ from kit.vocabulary import (
 Fields = list[tuple[str, Value]]
 
 
+def home_env(codex: CodexStep) -> dict[str, str]:
+    """How the kit's steps find the Codex home: its path, or (when codex-action derives it) the safety
+    strategy and the user Codex runs as, from which the script finds `~<codex-user>/.codex`."""
+    if not codex.derived_home:
+        return {ENV_HOME: codex.home_expr}
+    env = {ENV_SAFETY: codex.safety or ""}
+    if codex.codex_user:
+        env[ENV_CODEX_USER] = codex.codex_user
+    return env
+
+
 def prepare_fields(codex: CodexStep) -> Fields:
     """A clean Codex home before the Codex step (a user's own home keeps all but the stale server-info file)."""
-    env = {ENV_STEP: codex.step_id, ENV_HOME: codex.home_expr}
+    env = {ENV_STEP: codex.step_id, **home_env(codex)}
     if not codex.fresh_home:
         env[ENV_FRESH] = "false"
     return [
@@ -86,7 +99,7 @@ def contract_fields(codex: CodexStep, preflight_id: str | None) -> Fields:
     if codex.output_file:
         env[ENV_OUTPUT_FILE] = codex.output_file
         env[ENV_OUTPUT_JSON] = "true" if codex.json_output else "false"
-    env[ENV_HOME] = codex.home_expr
+    env.update(home_env(codex))
     return [
         ("name", CONTRACT_STEP_NAME),
         ("if", ex.condition_scalar(contract_condition(codex, preflight_id))),

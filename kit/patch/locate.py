@@ -13,10 +13,13 @@ from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
+from kit.patch import expressions as ex
+from kit.patch.conditions import path_of
+from kit.patch.ghexpr import ExpressionError, parse
 from kit.patch.yamldoc import Document, UnsafeDocument, has_anchor
-from kit.vocabulary import CODEX_ACTION
+from kit.vocabulary import CODEX_ACTION, LEGACY_INPUTS, UNPRIVILEGED_USER
 
-API_KEY_INPUTS = ("openai-api-key", "openai_api_key")
+ACTION_STEPS = "runs.steps"  # how a composite action's steps are named where a job id would be
 COMMENT_ACTIONS = (
     "actions/upload-artifact@",
     "actions/github-script@",
@@ -59,23 +62,46 @@ class CodexStep:
     fresh_home: bool
     output_file: str | None
     json_output: bool
+    derived_home: bool = False  # codex-action derives the home (unprivileged-user): no CODEX_HOME, no wipe
+    safety: str | None = None  # the `safety-strategy` input as written (None: codex-action's default)
+    codex_user: str | None = None
+    legacy_inputs: list[str] = field(default_factory=list)  # pre-v1 snake-case input names used
+
+    @property
+    def home_label(self) -> str:
+        """The home as a reader would name it (for actions and notes)."""
+        return self.home_expr or "the home codex-action derives for `codex-user`"
 
 
 @dataclass
 class CodexJob:
+    """A job with Codex steps, a job that calls a local action running Codex (`calls`), or a composite
+    action's `runs:` block (`where` is then its path in the data, and it has no job-level `if:`)."""
+
     job_id: str
     node: MappingNode
     data: dict[str, Any]
     steps_node: SequenceNode
     codex_steps: list[CodexStep] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # local actions (`./…`) it uses that run Codex
+    where: tuple[str, ...] = ()
 
     @property
     def steps(self) -> list[Any]:
         return self.data["steps"]
 
 
-def codex_jobs(doc: Document) -> list[CodexJob]:
-    """Every Codex job of the workflow, with positions checked to be safe to edit."""
+def local_ref(uses: Any) -> str | None:
+    """`./.github/actions/review/` → `.github/actions/review`; None for anything that is not a local action."""
+    text = str(uses or "").strip()
+    if not text.startswith("./"):
+        return None
+    return text[2:].strip("/") or "."
+
+
+def codex_jobs(doc: Document, local_codex: frozenset[str] = frozenset()) -> list[CodexJob]:
+    """Every Codex job of the workflow, with positions checked to be safe to edit: jobs with a Codex
+    step, and jobs with a step that uses one of the local actions `local_codex` (which run Codex)."""
     data = doc.data
     if not isinstance(data, dict):
         raise UnsafeDocument("the file is not a workflow (its top level is not a mapping)")
@@ -88,10 +114,35 @@ def codex_jobs(doc: Document) -> list[CodexJob]:
     workflow_env = data.get("env") if isinstance(data.get("env"), dict) else {}
     found = []
     for job_id, job in jobs.items():
-        if not isinstance(job, dict) or not any(is_codex_step(s) for s in job.get("steps") or []):
+        steps = job.get("steps") if isinstance(job, dict) else None
+        if not isinstance(steps, list):
+            continue
+        calls = [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) in local_codex]
+        if not calls and not any(is_codex_step(s) for s in steps):
             continue
         node = Document.get(jobs_node, str(job_id))
         found.append(_codex_job(doc, str(job_id), node, job, workflow_env))
+        found[-1].calls = list(dict.fromkeys(calls))
+    return found
+
+
+def composite_codex(doc: Document, local_codex: frozenset[str] = frozenset()) -> CodexJob | None:
+    """The `runs:` block of a composite action when its steps use codex-action (or a local action in
+    `local_codex`); None for any other action. Positions are checked as for a job."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise UnsafeDocument("the file is not an action (its top level is not a mapping)")
+    runs = data.get("runs")
+    if not isinstance(runs, dict) or str(runs.get("using", "")).strip() != "composite":
+        return None
+    steps = runs.get("steps")
+    if not isinstance(steps, list):
+        return None
+    calls = [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) in local_codex]
+    if not calls and not any(is_codex_step(s) for s in steps):
+        return None
+    found = _codex_job(doc, ACTION_STEPS, Document.get(doc.root, "runs"), runs, {})
+    found.calls, found.where = list(dict.fromkeys(calls)), ("runs",)
     return found
 
 
@@ -136,23 +187,62 @@ def _step_id(step: dict, taken: set[str]) -> tuple[str, bool]:
     return candidate, True
 
 
+def inputs_of(step: dict) -> tuple[dict[str, Any], list[str]]:
+    """The step's `with:` under codex-action's current input names, and the pre-v1 snake-case names used
+    (a current name wins when both are given)."""
+    raw = step.get("with") if isinstance(step.get("with"), dict) else {}
+    legacy = [str(k) for k in raw if str(k) in LEGACY_INPUTS]
+    inputs = {LEGACY_INPUTS[str(k)]: v for k, v in raw.items() if str(k) in LEGACY_INPUTS}
+    inputs.update({str(k): v for k, v in raw.items() if str(k) not in LEGACY_INPUTS})
+    return inputs, legacy
+
+
+def may_be_unprivileged(safety: str | None) -> bool:
+    """True when the strategy is `unprivileged-user`, or an expression that may evaluate to it."""
+    return safety is not None and (safety.strip() == UNPRIVILEGED_USER or "${{" in safety)
+
+
+def _text(value: Any) -> str | None:
+    """A `with:`/`env:` value as text; None when absent or empty (codex-action treats '' as unset)."""
+    if value is None or value == "":
+        return None
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def _step_env_value(expression: str | None, env: dict) -> str | None:
+    """`${{ env.X }}` (or `env['X']`) naming a variable of the Codex step's own `env:` is that variable's
+    value: the kit's preflight is another step, where the Codex step's `env:` does not exist."""
+    if expression is None or not expression.strip().startswith("${{"):
+        return expression
+    try:
+        path = path_of(parse(ex.unwrap(expression)))
+    except (ExpressionError, UnsafeDocument):
+        return expression
+    if path and len(path) == 2 and path[0].lower() == "env" and _text(env.get(path[1])):
+        return str(env[path[1]])
+    return expression
+
+
 def _codex_step(
     index: int, node: MappingNode, step: dict, step_id: str, needs_id: bool, several: bool, inherited_home: bool
 ) -> CodexStep:
-    with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+    with_, legacy = inputs_of(step)
     env = step.get("env") if isinstance(step.get("env"), dict) else {}
-    key_expr = next((str(with_[k]) for k in API_KEY_INPUTS if with_.get(k)), None)
-    if key_expr is None and env.get("OPENAI_API_KEY"):
-        key_expr = str(env["OPENAI_API_KEY"])
-    if with_.get("codex-home"):
+    key_expr = _step_env_value(_text(with_.get("openai-api-key")), env) or _text(env.get("OPENAI_API_KEY"))
+    safety = _text(with_.get("safety-strategy"))
+    derived = False
+    if _text(with_.get("codex-home")):
         home, fresh = str(with_["codex-home"]), False
-    elif env.get("CODEX_HOME"):
+    elif _text(env.get("CODEX_HOME")):
         home, fresh = str(env["CODEX_HOME"]), False
     elif inherited_home:
         home, fresh = "${{ env.CODEX_HOME }}", False
+    elif may_be_unprivileged(safety):
+        home, fresh, derived = "", False, True
     else:
         home, fresh = "${{ runner.temp }}/codex-home" + (f"-{step_id}" if several else ""), True
-    output = str(with_["output-file"]).strip() if with_.get("output-file") else None
+    output = _text(with_.get("output-file"))
+    output = output.strip() if output else None
     schema = bool(with_.get("output-schema") or with_.get("output-schema-file"))
     json_output = bool(output and output.lower().endswith(".json")) or (schema and output is not None)
     return CodexStep(
@@ -167,4 +257,8 @@ def _codex_step(
         fresh_home=fresh,
         output_file=output,
         json_output=json_output,
+        derived_home=derived,
+        safety=safety,
+        codex_user=_text(with_.get("codex-user")),
+        legacy_inputs=legacy,
     )

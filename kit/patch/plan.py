@@ -52,6 +52,7 @@ class JobPlan:
     """The actions and notes for one Codex job, and what its `if:` and steps must read back as."""
 
     job_id: str
+    where: tuple[str, ...] = ()  # the path of a composite action's `runs:` block; () for a workflow job
     actions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     if_expect: Expr | None = None

@@ -12,6 +12,7 @@ from kit.vocabulary import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_CHECK_KEY,
+    ENV_CODEX_USER,
     ENV_FRESH,
     ENV_HAS_MESSAGE,
     ENV_HOME,
@@ -19,6 +20,7 @@ from kit.vocabulary import (
     ENV_OUTPUT_FILE,
     ENV_OUTPUT_JSON,
     ENV_PREFLIGHT_REASON,
+    ENV_SAFETY,
     ENV_STEP,
     KEY_ACCEPTED,
     MESSAGE_PREFIX,
@@ -41,6 +43,8 @@ def _fill(template: str) -> str:
         "@BASE@": ENV_BASE_URL,
         "@CHECK@": ENV_CHECK_KEY,
         "@FRESH@": ENV_FRESH,
+        "@SAFETY@": ENV_SAFETY,
+        "@USER@": ENV_CODEX_USER,
         "@OUTCOME@": ENV_OUTCOME,
         "@PREFLIGHT_REASON@": ENV_PREFLIGHT_REASON,
         "@HAS_MESSAGE@": ENV_HAS_MESSAGE,
@@ -58,12 +62,43 @@ def _fill(template: str) -> str:
 PREPARE = _fill(r"""# codex-kit: a clean Codex home for this step. codex-action keys its server-info file by run id
 # only, so a rerun or an earlier Codex step would otherwise leave a stale, root-owned file here.
 set -eu
-home="$@HOME@"
+home="${@HOME@:-}"
+fresh="${@FRESH@:-true}"
+stale_name="${GITHUB_RUN_ID:-unknown}.json"
+if [ -z "$home" ] && [ "${@SAFETY@:-}" = "unprivileged-user" ]; then
+  # codex-action runs Codex as `sudo -u <codex-user>`, which drops CODEX_HOME, so the home must stay
+  # ~<codex-user>/.codex. codex-action creates it with an empty, mode 666 server-info file that the
+  # proxy (run as the runner user) fills in; when the folder is already there it creates nothing, so a
+  # stale file is put back to that state rather than removed (the proxy could not create it there).
+  user="${@USER@:-}"
+  user_home=""
+  if [ -n "$user" ]; then
+    user_home="$(sudo -n -u "$user" -- printenv HOME 2>/dev/null)" || user_home=""
+  fi
+  if [ -z "$user_home" ]; then
+    echo "@PREFIX@ cannot find the home of codex-user '$user'; codex-action will derive it and say why it failed"
+    exit 0
+  fi
+  home="$user_home/.codex"
+  stale="$home/$stale_name"
+  if sudo -n test -s "$stale"; then
+    sudo -n rm -f -- "$stale"
+    sudo -n touch -- "$stale"
+    sudo -n chmod 666 -- "$stale"
+    echo "@PREFIX@ cleared the stale server-info file $stale"
+  fi
+  echo "@PREFIX@ Codex home stays at $home (codex-user $user)"
+  exit 0
+fi
+if [ -z "$home" ]; then
+  home="$HOME/.codex"  # the safety strategy is an expression that was not unprivileged-user
+  fresh=false
+fi
 case "$home" in \~) home="$HOME" ;; \~/*) home="$HOME/${home#\~/}" ;; esac
-if [ "${@FRESH@:-true}" = "true" ]; then
+if [ "$fresh" = "true" ]; then
   rm -rf -- "$home" 2>/dev/null || sudo -n rm -rf -- "$home"
 else
-  stale="$home/${GITHUB_RUN_ID:-unknown}.json"
+  stale="$home/$stale_name"
   rm -f -- "$stale" 2>/dev/null || sudo -n rm -f -- "$stale"
 fi
 mkdir -p -- "$home"
@@ -179,7 +214,11 @@ if [ -n "$file" ]; then
   fi
   echo "@PREFIX@ wrote a placeholder to $file"
 fi
-echo "@PREFIX@ contents of the Codex home (${@HOME@:-unset}):"
-ls -la -- "${@HOME@:-/nonexistent}" 2>&1 || true
+if [ -n "${@HOME@:-}" ]; then
+  echo "@PREFIX@ contents of the Codex home (${@HOME@}):"
+  ls -la -- "${@HOME@}" 2>&1 || true
+else
+  echo "@PREFIX@ the Codex home is the one codex-action derives (safety-strategy ${@SAFETY@:-default})"
+fi
 exit 0
 """)

@@ -24,6 +24,7 @@ from kit.patch.editor import Editor
 from kit.patch.kitsteps import Fields, contract_fields, preflight_fields, prepare_fields
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step
 from kit.patch.plan import Expr, JobContext, JobPlan
+from kit.patch.readers import readers, runs_on_failure
 from kit.patch.render import Raw
 from kit.patch.scripts import CONTRACT, PREFLIGHT, PREPARE
 from kit.patch.yamldoc import Document, UnsafeDocument
@@ -31,10 +32,12 @@ from kit.vocabulary import (
     CONTRACT_STEP_NAME,
     ENV_STEP,
     KIT_STEP_NAMES,
+    LEGACY_INPUTS,
     PR_EVENTS,
     PREFLIGHT_ID,
     PREFLIGHT_STEP_NAME,
     PREPARE_STEP_NAME,
+    UNPRIVILEGED_USER,
 )
 
 FORK_GUARD = "!github.event.pull_request || github.event.pull_request.head.repo.full_name == github.repository"
@@ -73,12 +76,15 @@ def fork_guard(ctx: JobContext) -> None:
         return
     new = ctx.editor.and_condition(ctx.job.node, old, FORK_GUARD, anchor="runs-on")
     ctx.plan.if_expect = Expr(new)
-    ctx.plan.actions.append("fork guard on the job's `if:` (push, schedule and dispatch still run)")
+    via = "".join(f"; it uses the local action `./{ref}`, which runs Codex" for ref in ctx.job.calls)
+    ctx.plan.actions.append(f"fork guard on the job's `if:` (push, schedule and dispatch still run){via}")
 
 
 def keep_reports_running(ctx: JobContext) -> None:
     """Artifact uploads and PR comments after the first Codex step that do not call `always()` get
     `always() && (old)` as their `if:`, so a failed Codex run still leaves its evidence."""
+    if not ctx.job.codex_steps:
+        return
     first = ctx.job.codex_steps[0].index
     for index, step in enumerate(ctx.job.steps):
         if index <= first or is_codex_step(step) or not is_report_step(step):
@@ -116,6 +122,61 @@ def soften_output_checks(ctx: JobContext) -> None:
 
 
 # --- per Codex step -------------------------------------------------------------------------------
+def note_inputs(ctx: JobContext, codex: CodexStep) -> None:
+    """Notes on how the step's inputs were read: pre-v1 snake-case names, and a Codex home codex-action
+    derives for `unprivileged-user` (kept where it is) or that Codex itself never reads. No edit."""
+    sid = codex.step_id
+    if codex.legacy_inputs:
+        names = ", ".join(f"`{n}` → `{LEGACY_INPUTS[n]}`" for n in codex.legacy_inputs)
+        ctx.plan.notes.append(
+            f"step `{sid}` uses pre-v1 input names ({names}); codex-action v1 reads only the current names"
+        )
+    if codex.derived_home:
+        which = "is" if codex.safety == UNPRIVILEGED_USER else f"may be ({codex.safety})"
+        ctx.plan.notes.append(
+            f"step `{sid}`: safety-strategy {which} unprivileged-user, where Codex runs as `sudo -u <codex-user>` "
+            "and reads ~<codex-user>/.codex whatever CODEX_HOME says: the home stays where codex-action derives "
+            "it and the prepare step clears only its stale <run id>.json server-info file"
+        )
+    elif codex.safety == UNPRIVILEGED_USER and not codex.fresh_home:
+        ctx.plan.notes.append(
+            f"step `{sid}`: with safety-strategy unprivileged-user, Codex runs through sudo, which drops "
+            f"CODEX_HOME: Codex reads ~<codex-user>/.codex, not {codex.home_expr}"
+        )
+
+
+def note_readers(ctx: JobContext, codex: CodexStep) -> None:
+    """Notes on the later steps that read the Codex step's results (dot or bracket syntax): what they see
+    when Codex fails, and reads that continue-on-error makes meaningless (`.conclusion`, `failure()`)."""
+    sid = codex.step_id
+    found = readers(ctx.job.steps, codex.index, sid, codex.output_file)
+    by_step: dict[str, list[str]] = {}
+    for reader in found:
+        step = ctx.job.steps[reader.index]
+        if step.get("name") in KIT_STEP_NAMES:
+            continue
+        by_step.setdefault(reader.label, []).append(reader.what)
+        if reader.what == "conclusion":
+            ctx.plan.notes.append(
+                f"`{reader.label}` reads steps.{sid}.conclusion, which is always success under continue-on-error: "
+                f"read steps.{sid}.outcome instead"
+            )
+    for index in range(codex.index + 1, len(ctx.job.steps)):
+        step = ctx.job.steps[index]
+        if isinstance(step, dict) and step.get("name") not in KIT_STEP_NAMES and runs_on_failure(step):
+            label = step.get("name") or step.get("uses") or f"step {index + 1}"
+            ctx.plan.notes.append(
+                f"`{label}` runs on failure(), which a failed Codex step no longer causes (continue-on-error): "
+                f"test steps.{sid}.outcome == 'failure' instead"
+            )
+    if by_step:
+        listed = ", ".join(f"`{label}` ({', '.join(whats)})" for label, whats in by_step.items())
+        ctx.plan.notes.append(
+            f"step `{sid}`'s results are read by {listed}; when Codex fails they see an empty final-message, "
+            "outcome failure, and the output contract's placeholder in the output file"
+        )
+
+
 def preflight(ctx: JobContext, codex: CodexStep) -> None:
     """Before the first Codex step of each API key: a `Codex preflight` step (refreshed if an older kit
     wrote it). A step that passes no key gets a note and no preflight."""
@@ -141,7 +202,7 @@ def prepare_home(ctx: JobContext, codex: CodexStep) -> None:
     """Before each Codex step: a `Prepare Codex home` step for its home (refreshed if an older kit wrote it)."""
     if not refresh_kit_script(ctx, _kit_step(ctx.job, PREPARE_STEP_NAME, codex.step_id), PREPARE):
         _insert_before(ctx, codex.index, prepare_fields(codex))
-        ctx.plan.actions.append(f"{PREPARE_STEP_NAME} before step `{codex.step_id}` ({codex.home_expr})")
+        ctx.plan.actions.append(f"{PREPARE_STEP_NAME} before step `{codex.step_id}` ({codex.home_label})")
 
 
 def codex_step_id(ctx: JobContext, codex: CodexStep) -> None:
@@ -212,6 +273,7 @@ def output_contract(ctx: JobContext, codex: CodexStep) -> None:
 TRANSFORMS: tuple[Transform, ...] = (
     Transform("note naive guard", note_naive_guard),
     Transform("fork guard", fork_guard),
+    Transform("note inputs", note_inputs, per_codex_step=True),
     Transform("preflight", preflight, per_codex_step=True),
     Transform("prepare Codex home", prepare_home, per_codex_step=True),
     Transform("Codex step id", codex_step_id, per_codex_step=True),
@@ -219,14 +281,21 @@ TRANSFORMS: tuple[Transform, ...] = (
     Transform("continue-on-error", continue_on_error, per_codex_step=True),
     Transform("CODEX_HOME env", codex_home_env, per_codex_step=True),
     Transform("output contract", output_contract, per_codex_step=True),
+    Transform("note readers", note_readers, per_codex_step=True),
     Transform("keep reports running", keep_reports_running),
     Transform("soften output checks", soften_output_checks),
 )
 
 
+# Inside a composite action: the same hardening of its steps; the fork guard goes on its callers' jobs.
+ACTION_TRANSFORMS: tuple[Transform, ...] = tuple(
+    t for t in TRANSFORMS if t.name not in ("note naive guard", "fork guard")
+)
+
+
 def plan_job(editor: Editor, job: CodexJob, transforms: tuple[Transform, ...] = TRANSFORMS) -> JobPlan:
     """Run `transforms` in order over one Codex job; the edits go to `editor`."""
-    ctx = JobContext(editor.doc, job, JobPlan(job.job_id), editor)
+    ctx = JobContext(editor.doc, job, JobPlan(job.job_id, job.where), editor)
     for per_step, group in groupby(transforms, key=lambda t: t.per_codex_step):
         run = list(group)
         if not per_step:

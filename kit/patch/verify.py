@@ -16,10 +16,8 @@ from kit.patch.plan import JobPlan
 
 def expected_data(before: Any, plans: list[JobPlan]) -> Any:
     data = copy.deepcopy(before)
-    jobs = data["jobs"]
-    by_name = {str(k): k for k in jobs}
     for plan in plans:
-        job = jobs[by_name[plan.job_id]]
+        job = _container(data, plan)
         if plan.if_expect is not None:
             job["if"] = plan.if_expect
         new_steps: list[Any] = []
@@ -65,3 +63,13 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _container(data: Any, plan: JobPlan) -> Any:
+    """The mapping that holds the planned steps: a workflow's job, or a composite action's `runs:`."""
+    if plan.where:
+        for key in plan.where:
+            data = data[key]
+        return data
+    jobs = data["jobs"]
+    return jobs[{str(k): k for k in jobs}[plan.job_id]]

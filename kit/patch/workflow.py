@@ -1,4 +1,5 @@
-"""Harden one workflow's text: locate → plan → splice → verify. Pure: text in, text out.
+"""Harden one workflow's (or one composite action's) text: locate → plan → splice → verify. Pure:
+text in, text out.
 
 Refusals are `UnsafeDocument` errors carrying the reason; the caller decides what a refusal
 means for the file (left untouched, reported, exit 2).
@@ -6,15 +7,18 @@ means for the file (left untouched, reported, exit 2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kit.patch.editor import Editor
-from kit.patch.locate import codex_jobs
+from kit.patch.locate import CodexJob, codex_jobs, composite_codex
 from kit.patch.plan import JobPlan
 from kit.patch.splice import Edit, splice
-from kit.patch.transforms import plan_job
+from kit.patch.transforms import ACTION_TRANSFORMS, TRANSFORMS, Transform, plan_job
 from kit.patch.verify import expected_data, first_difference
 from kit.patch.yamldoc import Document, UnsafeDocument
+
+Locator = Callable[[Document], list[CodexJob]]
 
 
 @dataclass
@@ -27,19 +31,36 @@ class WorkflowPatch:
     jobs: list[JobPlan] = field(default_factory=list)
 
 
-def plan_workflow(doc: Document) -> tuple[list[JobPlan], list[Edit], list[str]]:
+def plan_workflow(
+    doc: Document, locate: Locator = codex_jobs, transforms: tuple[Transform, ...] = TRANSFORMS
+) -> tuple[list[JobPlan], list[Edit], list[str]]:
     """The plan of every Codex job, the text edits they need (in planned order) and the jobs' ids."""
     editor = Editor(doc)
-    jobs = codex_jobs(doc)
-    plans = [plan_job(editor, job) for job in jobs]
+    jobs = locate(doc)
+    plans = [plan_job(editor, job, transforms) for job in jobs]
     return plans, editor.edits, [job.job_id for job in jobs]
 
 
-def patch_workflow(text: str, where: str = "<workflow>") -> WorkflowPatch:
-    """Harden every Codex job in `text`; raises UnsafeDocument when it cannot do so safely."""
+def patch_workflow(text: str, where: str = "<workflow>", local_codex: frozenset[str] = frozenset()) -> WorkflowPatch:
+    """Harden every Codex job in `text` (jobs using a local action in `local_codex` get the fork guard);
+    raises UnsafeDocument when it cannot do so safely."""
+    return _patch(text, where, lambda doc: codex_jobs(doc, local_codex), TRANSFORMS)
+
+
+def patch_action(text: str, where: str = "<action>", local_codex: frozenset[str] = frozenset()) -> WorkflowPatch:
+    """Harden the steps of a composite action that runs Codex (its callers' jobs get the fork guard)."""
+
+    def locate(doc: Document) -> list[CodexJob]:
+        found = composite_codex(doc, local_codex)
+        return [] if found is None else [found]
+
+    return _patch(text, where, locate, ACTION_TRANSFORMS)
+
+
+def _patch(text: str, where: str, locate: Locator, transforms: tuple[Transform, ...]) -> WorkflowPatch:
     doc = Document.parse(text, where)
     try:
-        plans, edits, names = plan_workflow(doc)
+        plans, edits, names = plan_workflow(doc, locate, transforms)
     except UnsafeDocument as err:
         raise UnsafeDocument(f"{where}: {err}") from err
     if not edits:
@@ -48,11 +69,13 @@ def patch_workflow(text: str, where: str = "<workflow>") -> WorkflowPatch:
         new_text = splice(text, edits)
     except UnsafeDocument as err:
         raise UnsafeDocument(f"{where}: {err}") from err
-    _verify(doc, new_text, plans, where)
+    _verify(doc, new_text, plans, where, locate, transforms)
     return WorkflowPatch(new_text, True, names, plans)
 
 
-def _verify(before: Document, new_text: str, plans: list[JobPlan], where: str) -> None:
+def _verify(
+    before: Document, new_text: str, plans: list[JobPlan], where: str, locate: Locator, transforms: tuple
+) -> None:
     try:
         after = Document.parse(new_text, where)
     except UnsafeDocument as err:
@@ -60,6 +83,6 @@ def _verify(before: Document, new_text: str, plans: list[JobPlan], where: str) -
     problem = first_difference(expected_data(before.data, plans), after.data)
     if problem:
         raise UnsafeDocument(f"{where}: the patch would change more than intended at {problem}; nothing written")
-    _, again, _ = plan_workflow(after)
+    _, again, _ = plan_workflow(after, locate, transforms)
     if again:
         raise UnsafeDocument(f"{where}: the patch does not converge (a second run would edit again); nothing written")

@@ -110,3 +110,28 @@ def test_negatives_stay_byte_identical(shared_dir: Path, tmp_path: Path) -> None
     assert [f.path for f in result.files if f.status != "refused"] == []
     for source in sources:
         assert (folder / source.name).read_bytes() == source.read_bytes()
+
+
+def test_every_condition_the_patch_wrote_evaluates(corpus, tmp_path: Path) -> None:
+    """The jobs' and the kit steps' conditions parse and evaluate for every kind of run (the evaluator
+    is GitHub's rules; a condition it cannot read is one GitHub might not either)."""
+    from kit.patch import yamlread
+    from kit.patch.ghexpr import condition
+    from kit.vocabulary import KIT_STEP_NAMES
+    from tests.steps.harness import EVENTS, JobSim
+
+    _, repo, result = corpus
+    contexts = [JobSim(tmp_path / event, event=event).context() for event in EVENTS]
+    checked = 0
+    for outcome in result.changed:
+        data = yamlread.load((repo / outcome.path).read_text())
+        for job_id in outcome.jobs:
+            job = data["jobs"][job_id]
+            kit = [s for s in job["steps"] if isinstance(s, dict) and s.get("name") in KIT_STEP_NAMES]
+            codex = [s for s in job["steps"] if "openai/codex-action@" in str(s.get("uses", ""))]
+            for value in [job.get("if")] + [s.get("if") for s in kit + codex]:
+                for ctx in contexts:
+                    condition(value, ctx)
+                checked += 1
+    print(f"\nconditions evaluated: {checked} in {len(result.changed)} patched files")
+    assert checked > len(result.changed)
