@@ -32,13 +32,21 @@ def patch_json(result: RepoResult, mode: str) -> dict[str, Any]:
 
 def patch_lines(result: RepoResult, check: bool) -> list[str]:
     """The human summary of a patch run (refusals are printed apart, on stderr)."""
-    lines = [] if any(f.kind == "workflow" for f in result.files) else [f"codex-kit: no workflow uses {CODEX_ACTION}"]
+    hardenable = any(f.kind in ("workflow", "action") for f in result.files)
+    lines = [] if hardenable else [f"codex-kit: no workflow or local action uses {CODEX_ACTION}"]
     verb = "would patch" if check else "patched"
     for f in result.files:
-        if f.status == "refused" or f.kind != "workflow":
+        if f.status == "refused" or f.kind not in ("workflow", "action"):
             continue
-        lines.append(f"{verb if f.status == 'patched' else 'already hardened'}: {f.path}")
+        what = " (composite action)" if f.kind == "action" else ""
+        if f.status == "patched":
+            lines.append(f"{verb}: {f.path}{what}")
+        elif f.kind == "workflow" and not f.jobs:
+            lines.append(f"not hardened here: {f.path}")  # only notes, e.g. Codex in another repository
+        else:
+            lines.append(f"already hardened: {f.path}{what}")
         lines += [f"  [{job}] {action}" for job, actions in f.jobs.items() for action in actions]
+        lines += [f"  used by: {caller}" for caller in f.callers]
         lines += [f"  note: {note}" for note in f.notes]
     db = result.db_test
     if db is not None and db.status != "error":

@@ -71,7 +71,7 @@ def test_missing_directory_is_a_clear_error(tmp_path: Path, capsys) -> None:
 
 def test_repo_without_codex(tmp_path: Path, capsys) -> None:
     assert main(["patch", str(tmp_path)]) == 0
-    assert "no workflow uses openai/codex-action" in capsys.readouterr().out
+    assert "no workflow or local action uses openai/codex-action" in capsys.readouterr().out
 
 
 def test_json_says_written_only_when_a_file_was_rewritten(repo: Path, capsys) -> None:

@@ -20,8 +20,8 @@ from kit.patch.ghexpr import condition
 from kit.patch.repo import patch_repo
 from kit.patch.transforms import FORK_GUARD
 from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
-from tests import lint
 from tests.steps.harness import EVENTS, FORK_EVENTS, JobSim
+from tests.support import lint
 
 
 def text(body: str) -> str:

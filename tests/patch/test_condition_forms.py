@@ -18,8 +18,8 @@ from kit.patch.ghexpr import condition
 from kit.patch.workflow import patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
 from kit.vocabulary import PREFLIGHT_STEP_NAME
-from tests import lint
 from tests.steps.harness import EVENTS, JobSim
+from tests.support import lint
 
 HEAD = """\
 name: Review

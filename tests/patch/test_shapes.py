@@ -19,8 +19,8 @@ from kit.patch.repo import patch_repo
 from kit.patch.workflow import WorkflowPatch, patch_workflow
 from kit.patch.yamldoc import UnsafeDocument
 from kit.vocabulary import CONTRACT_STEP_NAME, KIT_STEP_NAMES, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME
-from tests import lint
 from tests.steps.harness import EVENTS, JobSim
+from tests.support import lint
 
 
 def wf(body: str) -> str:

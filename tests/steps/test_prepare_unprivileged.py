@@ -19,8 +19,8 @@ import pytest
 from kit.patch import yamlread
 from kit.patch.workflow import patch_workflow
 from kit.vocabulary import CONTRACT_STEP_NAME, PREPARE_STEP_NAME
-from tests import lint
 from tests.steps.harness import JobSim, kit_steps
+from tests.support import lint
 
 # The shape of codex-action's examples/unprivileged-user.yml: a system user made by the job, the
 # checkout shared with it, then Codex run as that user with no codex-home.
