@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -41,8 +42,7 @@ class Match:
     line: str
 
 
-@dataclass(frozen=True)
-class LogVerdict:
+class LogVerdict(NamedTuple):
     """What the classifier says about one job log: the category, the rule that named it, the evidence."""
 
     category: str

@@ -96,3 +96,8 @@ def test_a_fetched_log_with_no_kept_line_still_has_evidence() -> None:
     history.log_lines = history.log_lines[history.log_lines["job_id"] != job]
     row = classify(history).set_index("job_id").loc[job]
     assert (row["category"], row["line_no"], row["line"]) == (UNRECOGNISED, 0, NO_LINE_KEPT)
+
+
+def test_a_verdict_unpacks_as_category_rule_line_number_and_line() -> None:
+    category, rule, line_no, line = classify_log(RAW_LOG)
+    assert (category, rule, line_no) == ("quota-exhausted", "quota", 3) and line.startswith("ERROR: Quota")
