@@ -97,6 +97,9 @@ def fallback_evidence(lines: list[tuple[int, str]]) -> tuple[int, str]:
             if pattern.search(text) and not _BOILERPLATE.match(text.strip()):
                 return line_no, text
     for line_no, text in reversed(lines):
+        if _BOILERPLATE.match(text.strip()):
+            return line_no, text
+    for line_no, text in reversed(lines):
         if text.strip():
             return line_no, text
     return 0, ""

@@ -36,7 +36,7 @@ def test_a_raw_job_log_is_cleaned_like_the_fetch_cleans_it() -> None:
         # else the Codex exit line
         (["warming up", "child exited with code 3", "##[error]Process completed with exit code 3."], 2),
         # the runner's boilerplate when nothing else qualifies, and the last line when nothing does at all
-        (["warming up", "##[error]Process completed with exit code 1."], 2),
+        (["warming up", "##[error]Process completed with exit code 1.", "Cleaning up orphan processes"], 2),
         (["warming up", "still warming up"], 2),
     ],
 )
