@@ -50,7 +50,7 @@ SAMPLE_DIR = SAMPLE_ROOT
 # Before the cutover: category -> weight among failing same-repo Codex runs.
 BEFORE_MIX = {
     "server-info-missing": 4, "invalid-key": 5, "quota-exhausted": 4, "rate-limited": 4, "network-upstream": 5,
-    "model-not-found": 2, "sandbox": 2, "sudo": 1, "config-error": 2, "hang-timeout": 3, "unknown": 2,
+    "model-not-found": 2, "sandbox": 2, "sudo": 1, "config-error": 2, "hang-timeout": 3, "codex-exited": 2,
 }  # fmt: skip
 # After the cutover: what still goes wrong, now caught and explained by the kit's steps.
 AFTER_MIX = {
@@ -309,7 +309,7 @@ RAW = {
     ],
     "output-missing": [],
     "codex-failed": ["Error: codex exited with code 137"],
-    "unknown": ["Error: codex exited with code 137"],
+    "codex-exited": ["Error: codex exited with code 137"],
 }
 PREFLIGHT_REASON = {"invalid-key": "invalid-key", "rate-limited": "rate-limited", "network-upstream": "other",
                     "missing-api-key": "missing-key"}  # fmt: skip

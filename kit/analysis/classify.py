@@ -3,20 +3,28 @@
 Which job attempts are failures comes from the jobs table, without logs: a Codex step or its job
 failed, timed out or was cancelled, or the kit's output contract ran. Why comes from the job's
 kept log lines: the first rule (in taxonomy order) that matches any line wins and its last
-matching line is the evidence. A contract that ran only to say "output ok" (JSON outputs are
-always checked) is not a failure. A Codex job skipped on a fork PR is counted apart, never as a
-failure.
+matching line is the evidence. A failure no rule names is `unrecognised`, with the most
+informative kept line as evidence; one whose log could not be read is `no-log`. No failure row
+ever has an empty category or evidence. A contract that ran only to say "output ok" (JSON outputs
+are always checked) is not a failure. A Codex job skipped on a fork PR is counted apart, never as
+a failure.
+
+`classify_log` applies the same rules to one saved job log, cleaned and filtered exactly as the
+fetch does, so a rule can be checked on a real log before a report relies on it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
 from kit.history.cache import History
 from kit.history.schema import LogStatus
-from kit.taxonomy import UNKNOWN, Rule, Taxonomy, load_taxonomy
+from kit.history.tables import clean_line, excerpt_rows
+from kit.taxonomy import NO_LOG, UNRECOGNISED, Rule, Taxonomy, load_taxonomy
 from kit.vocabulary import parse_kit_message, preflight_passed
 
 BAD = ("failure", "cancelled", "timed_out")
@@ -32,6 +40,30 @@ class Match:
     rule: Rule | None
     line_no: int
     line: str
+
+
+class LogVerdict(NamedTuple):
+    """What the classifier says about one job log: the category, the rule that named it, the evidence."""
+
+    category: str
+    rule: str
+    line_no: int
+    line: str
+
+
+# Evidence for a failure no rule names, most informative first (the runner's "Process completed with
+# exit code N" annotation says only that a step failed, so any other ##[error] line is preferred to it).
+_BOILERPLATE = re.compile(r"^##\[error\]Process completed with exit code \d+\.?$")
+_FALLBACKS = (
+    re.compile(r"##\[error\]"),
+    re.compile(r"\b(?:Error|ERROR)\b:"),
+    re.compile(r"\bexited with (?:code|status) -?\d+|exit code -?\d+"),
+)
+NO_LINE_KEPT = "no line of the log matched a rule or an error pattern"
+NO_LOG_EVIDENCE = {
+    LogStatus.GONE: "the log has expired on GitHub",
+    LogStatus.PENDING: "the log has not been fetched yet",
+}
 
 
 def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...], preflight_passed: bool = False) -> Match:
@@ -54,6 +86,46 @@ def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...], preflight
             if rule.pattern.search(text):
                 return Match(rule, line_no, text)
     return Match(None, 0, "")
+
+
+def fallback_evidence(lines: list[tuple[int, str]]) -> tuple[int, str]:
+    """The most informative line when no rule matched: the last ##[error] line (the runner's bare
+    "Process completed with exit code" only when nothing else qualifies), else the last Error:/ERROR:
+    line, else the last exit-code line, else the last line; (0, "") only when there is no line."""
+    for pattern in _FALLBACKS:
+        for line_no, text in reversed(lines):
+            if pattern.search(text) and not _BOILERPLATE.match(text.strip()):
+                return line_no, text
+    for line_no, text in reversed(lines):
+        if _BOILERPLATE.match(text.strip()):
+            return line_no, text
+    for line_no, text in reversed(lines):
+        if text.strip():
+            return line_no, text
+    return 0, ""
+
+
+def classify_log(text: str, taxonomy: Taxonomy | None = None, scope: str = "codex") -> LogVerdict:
+    """Category, rule id, line number and evidence line for one saved job log (as downloaded).
+
+    The log is cleaned (timestamps, ANSI codes) and filtered exactly as the fetch does, with the
+    given taxonomy's own signal, so a team's extra rules see their lines. A kit preflight that passed
+    rules out the rules that blame the key, as in the report.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    rows = excerpt_rows(0, 0, text, signal=taxonomy.signal())
+    lines = [(row["line_no"], row["text"]) for row in rows]
+    passed = any(preflight_passed(line) for _, line in lines)
+    match = match_lines(lines, taxonomy.for_scope(scope), passed)
+    if match.rule is not None:
+        return LogVerdict(match.rule.category, match.rule.id, match.line_no, match.line)
+    if not text.strip():
+        return LogVerdict(NO_LOG, "", 0, "the log is empty")
+    line_no, line = fallback_evidence(lines)
+    if not line_no:
+        numbered = list(enumerate(text.replace("\ufeff", "").split("\n"), start=1))
+        line_no, line = fallback_evidence([(n, clean_line(raw)[:2000]) for n, raw in numbered])
+    return LogVerdict(UNRECOGNISED, "", line_no, line)
 
 
 def candidate_jobs(history: History) -> pd.DataFrame:
@@ -122,7 +194,8 @@ def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | No
     }  # fmt: skip
     base["kit_message"] = any(parse_kit_message(text) for _, text in lines)
     if job.kind == "fork-skip":
-        return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0, "line": ""}
+        return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0,
+                "line": "skipped: fork pull requests get no secrets"}  # fmt: skip
     scope = "db" if job.kind == "db" else "codex"
     passed = any(preflight_passed(text) for _, text in lines)
     match = match_lines(lines, taxonomy.for_scope(scope), passed)
@@ -130,11 +203,20 @@ def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | No
     if match.rule is None and not codex_failed and job.kind == "codex":
         return None  # the contract ran and found the output fine
     rule = match.rule
+    if rule is not None:
+        category, rule_id, line_no, line = rule.category, rule.id, match.line_no, match.line
+    elif job.log_status != LogStatus.FETCHED and not lines:
+        category, rule_id, line_no = NO_LOG, NO_LOG, 0
+        line = NO_LOG_EVIDENCE.get(job.log_status, "the log could not be read")
+    else:
+        category, rule_id = UNRECOGNISED, ""
+        line_no, line = fallback_evidence(lines)
+        line = line or NO_LINE_KEPT
     return {
         **base,
-        "category": rule.category if rule else UNKNOWN,
-        "rule": rule.id if rule else ("no-log" if job.log_status != LogStatus.FETCHED else ""),
+        "category": category,
+        "rule": rule_id,
         "server_info": bool(rule and rule.server_info),
-        "line_no": match.line_no,
-        "line": match.line,
+        "line_no": line_no,
+        "line": line,
     }

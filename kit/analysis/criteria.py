@@ -27,7 +27,7 @@ from kit.analysis.cutover import Cutover, Window, find_cutover, windows
 from kit.analysis.parameters import ReportParameters
 from kit.analysis.stats import fisher_p, wilson
 from kit.history.cache import History
-from kit.taxonomy import NOT_FAILURES, UNKNOWN, load_taxonomy
+from kit.taxonomy import NOT_FAILURES, UNNAMED, load_taxonomy
 from kit.vocabulary import PR_EVENTS
 
 
@@ -203,7 +203,7 @@ def _db_active_count(history: History, window: pd.Series, failures: pd.DataFrame
 
 def _actionable(failures: pd.DataFrame, attempts: pd.DataFrame, params: ReportParameters) -> Observed:
     after = _after(failures[failures["kind"] == "codex"])
-    unknown = after[after["category"] == UNKNOWN]
+    unknown = after[after["category"].isin(UNNAMED)]
     unexplained = after[~after["kit_message"].astype(bool)]
     share = len(unknown) / len(after) if len(after) else 0.0
     message_share = 1 - len(unexplained) / len(after) if len(after) else 1.0

@@ -139,10 +139,14 @@ def clean_line(line: str) -> str:
     return _ANSI.sub("", _TIMESTAMP.sub("", line.lstrip("\ufeff"))).rstrip("\r")
 
 
-def excerpt_rows(job_id: int, run_id: int, log: str) -> list[dict[str, Any]]:
-    """The lines worth classifying, with their line numbers and the step group they sit in."""
+def excerpt_rows(job_id: int, run_id: int, log: str, signal: re.Pattern[str] | None = None) -> list[dict[str, Any]]:
+    """The lines worth classifying, with their line numbers and the step group they sit in.
+
+    `signal` is the taxonomy's "any rule could look at this" pattern (the shipped rules' by default);
+    pass `load_taxonomy(extra).signal()` so that a team's extra rules see their lines too.
+    """
     rows, group = [], ""
-    signal = load_taxonomy().signal()
+    signal = signal or load_taxonomy().signal()
     for number, raw in enumerate(log.replace("\ufeff", "").split("\n"), start=1):
         line = clean_line(raw)
         if line.startswith("##[group]Run "):
