@@ -23,6 +23,7 @@ from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, 
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
+from kit.taxonomy import load_taxonomy
 
 
 class HELP(argparse.ArgumentDefaultsHelpFormatter):
@@ -74,9 +75,10 @@ def _fetch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     root = user_path(args.cache) if args.cache else default_cache_root()
+    taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
     folder, report = fetch_history(
         args.repo, args.workflow, root, token=token, since=args.since, until=args.until, api_url=args.api_url,
-        max_wait=args.max_wait, recognise=recognise,
+        max_wait=args.max_wait, recognise=recognise, taxonomy=taxonomy,
     )  # fmt: skip
     print(f"fetched {args.repo} {args.workflow} into {folder}: {report.summary()}")
     return EXIT_OK
@@ -88,12 +90,28 @@ def _report(args: argparse.Namespace) -> int:
     values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
     values["cache_dir"] = str(user_path(args.cache_dir)) if args.cache_dir else ""
     values["out_dir"] = str(user_path(args.out_dir))
+    values["taxonomy"] = str(user_path(args.taxonomy)) if args.taxonomy else ""
     result = run_report(ReportParameters(**values))
     print("\n".join(console.verdict_lines(result.report)))
     for line in console.warning_lines(result.report):
         print(line, file=sys.stderr)
     print(f"report: {result.html} ({result.seconds:.1f} s); summary: {result.summary}; notebook: {result.notebook}")
     return EXIT_FINDING if result.report["any_fail"] else EXIT_OK
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from kit.analysis.classify import classify_log
+
+    taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
+    for name in args.logfiles:
+        path = user_path(name)
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as err:
+            raise UsageError(f"{path}: cannot read the log ({err.strerror or err})") from err
+        verdict = classify_log(text, taxonomy, args.scope)
+        print(console.classify_line(name, verdict))
+    return EXIT_OK
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -147,6 +165,7 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("--max-wait", type=float, default=900.0, help="longest wait for a rate-limit reset, seconds")
     fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
     fetch.add_argument("--db-job-pattern", default=DB_JOB_PATTERN, help="regex that names a DB-test job or step")
+    fetch.add_argument("--taxonomy", help="a team's extra rules file: their log lines are kept too")
     fetch.set_defaults(func=_fetch)
 
 
@@ -168,6 +187,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--until", default=d["until"], help="only runs created on or before this date")
     report.add_argument("--cutover", default=d["cutover"], help="when the hardening landed: a date or a commit SHA")
     report.add_argument("--min-runs", type=int, default=d["min_runs"], help="fewer observations: NOT ENOUGH DATA")
+    report.add_argument("--taxonomy", default=d["taxonomy"], help="a team's extra rules file, tried first")
     report.add_argument("--unknown-share", type=float, default=d["unknown_share"], help="largest unknown share (0-1)")
     report.add_argument(
         "--message-share", type=float, default=d["message_share"], help="smallest share with a kit message (0-1)"
@@ -199,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fetch(sub)
     _add_report(sub)
     _add_schedule(sub)
+    classify = sub.add_parser("classify", formatter_class=HELP, help="name the failure in saved job logs")
+    classify.add_argument("logfiles", nargs="+", metavar="LOGFILE", help="a job log as GitHub serves it")
+    classify.add_argument("--taxonomy", help="a team's extra rules file, tried before the shipped rules")
+    classify.add_argument("--scope", choices=("codex", "db"), default="codex", help="a Codex job's log or a DB test's")
+    classify.set_defaults(func=_classify)
     sample = sub.add_parser(
         "sample", formatter_class=HELP, help="regenerate the shipped sample history (deterministic)"
     )

@@ -63,6 +63,12 @@ def verdict_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def classify_line(name: str, verdict: Any) -> str:
+    """One saved log's verdict: file, category, rule, and the evidence line with its number."""
+    where = f"line {verdict.line_no}" if verdict.line_no else "no line"
+    return f"{name}: {verdict.category} (rule {verdict.rule or '-'}; {where}): {verdict.line}"
+
+
 def warning_lines(report: dict[str, Any]) -> list[str]:
     """Why the report's history may be incomplete (stderr), each with the command that completes it."""
     return [f"codex-kit: warning: {warning}" for warning in report["period"]["warnings"]]

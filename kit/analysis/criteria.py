@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,7 +28,7 @@ from kit.analysis.cutover import Cutover, Window, find_cutover, windows
 from kit.analysis.parameters import ReportParameters
 from kit.analysis.stats import fisher_p, wilson
 from kit.history.cache import History
-from kit.taxonomy import NOT_FAILURES, UNNAMED, load_taxonomy
+from kit.taxonomy import NOT_FAILURES, UNNAMED, Taxonomy, load_taxonomy
 from kit.vocabulary import PR_EVENTS
 
 
@@ -65,6 +66,7 @@ class Analysis:
     attempts: pd.DataFrame
     verdicts: list[Verdict]
     rates: pd.DataFrame
+    taxonomy: Taxonomy
 
     def verdict_table(self) -> pd.DataFrame:
         return pd.DataFrame([v.row() for v in self.verdicts])
@@ -102,9 +104,10 @@ def judge(id_: str, title: str, seen: Observed, params: ReportParameters) -> Ver
 
 def analyse(history: History, params: ReportParameters | None = None) -> Analysis:
     params = params or ReportParameters()
+    taxonomy = load_taxonomy(Path(params.taxonomy) if params.taxonomy else None)
     found = find_cutover(history, params.cutover)
     window = windows(history, found)
-    failures = classify(history)
+    failures = classify(history, taxonomy)
     failures["window"] = failures["run_id"].map(window).fillna(Window.EXCLUDED.value)
     attempts = _codex_attempts(history, window)
     criteria = [
@@ -116,7 +119,7 @@ def analyse(history: History, params: ReportParameters | None = None) -> Analysi
         ("actionable", "Codex failures are named and explained", _actionable(failures, attempts, params)),
     ]  # fmt: skip
     verdicts = [judge(id_, title, seen, params) for id_, title, seen in criteria]
-    return Analysis(found, window, failures, attempts, verdicts, rate_table(failures, attempts))
+    return Analysis(found, window, failures, attempts, verdicts, rate_table(failures, attempts, taxonomy), taxonomy)
 
 
 def _codex_attempts(history: History, window: pd.Series) -> pd.DataFrame:
@@ -223,12 +226,12 @@ def _actionable(failures: pd.DataFrame, attempts: pd.DataFrame, params: ReportPa
     return Observed(violations.assign(link=lambda f: f["run_url"]), _count(attempts, Window.AFTER), figures, counts)
 
 
-def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame) -> pd.DataFrame:
+def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
     """Per category: failures per Codex job attempt before and after, Wilson intervals, Fisher p."""
     codex = failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
     totals = {w.value: _count(attempts, w) for w in (Window.BEFORE, Window.AFTER)}
     rows = []
-    for category in load_taxonomy().categories():
+    for category in (taxonomy or load_taxonomy()).categories():
         counts = {w: int(((codex["category"] == category) & (codex["window"] == w)).sum()) for w in totals}
         if not any(counts.values()):
             continue

@@ -29,6 +29,7 @@ class ReportParameters:
     api_url: str = GITHUB_API_URL  # GitHub's API (Enterprise, tests)
     min_runs: int = 20  # fewer observations than this: NOT ENOUGH DATA
     unknown_share: float = 0.05  # the largest acceptable share of unnamed Codex failures (0..1)
+    taxonomy: str = ""  # a team's extra rules (YAML, absolute path), tried before the shipped ones
     message_share: float = 0.95  # the smallest acceptable share of Codex failures with the kit's message (0..1)
     out_dir: str = "report"  # where the notebook writes report.json and summary.md
 

@@ -39,6 +39,7 @@ from kit.history.client import GitHubClient, RequestStats
 from kit.history.locations import GITHUB_API_URL
 from kit.history.schema import LogStatus
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
+from kit.taxonomy import Taxonomy, load_taxonomy
 
 SAVE_EVERY = 50  # runs (or logs) between saves: a killed fetch repeats at most this many requests
 
@@ -87,10 +88,12 @@ class Fetcher:
         recognise: Recognise | None = None,
         progress: bool | None = None,
         on_save: Callable[[History], None] | None = None,
+        taxonomy: Taxonomy | None = None,
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
         self.since, self.until = _bounds(since, until)
         self.recognise = recognise or Recognise()
+        self.signal = (taxonomy or load_taxonomy()).signal()  # the lines any rule could read are kept
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
         self.report = FetchReport()
@@ -203,7 +206,7 @@ class Fetcher:
                     self.report.logs_gone += 1
                 else:
                     self.cache.save_log(int(job.job_id), text)
-                    batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text))
+                    batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text, self.signal))
                     batch.log_status[int(job.job_id)] = LogStatus.FETCHED
                     self.report.logs_fetched += 1
                 self._checkpoint(batch, len(batch.log_status), history)
@@ -232,11 +235,14 @@ def fetch_history(
     max_wait: float = 900.0,
     recognise: Recognise | None = None,
     progress: bool | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> tuple[Path, FetchReport]:
     """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done)."""
     client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait)
     folder = cache_folder(cache_root, repo)
-    fetcher = Fetcher(client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress)
+    fetcher = Fetcher(
+        client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress, taxonomy=taxonomy
+    )
     return folder, fetcher.run()
 
 

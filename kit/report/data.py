@@ -12,6 +12,7 @@ from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.fetch import fetch_history
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, default_cache_root
 from kit.history.token import token_from_environment
+from kit.taxonomy import load_taxonomy
 
 
 def resolve_cache(params: ReportParameters) -> tuple[str, Path]:
@@ -31,6 +32,8 @@ def check_inputs(params: ReportParameters) -> None:
                 raise UsageError(f"{flag} must be a date (YYYY-MM-DD), got {value!r}") from err
     if params.cache_dir and not params.repo:
         raise UsageError("--cache needs --repo (without --repo the report is on the shipped sample history)")
+    if params.taxonomy:
+        load_taxonomy(Path(params.taxonomy))  # a team's rules file that does not load is said now, by name
     repo, root = resolve_cache(params)
     folder = cache_folder(root, repo)
     if not params.fetch and not folder.exists():
@@ -42,9 +45,10 @@ def check_inputs(params: ReportParameters) -> None:
 
 def fetch_into(repo: str, root: Path, params: ReportParameters) -> str:
     """Refresh the cache (token from GITHUB_TOKEN/GH_TOKEN, never a parameter) and say what was done."""
+    taxonomy = load_taxonomy(Path(params.taxonomy) if params.taxonomy else None)
     _, report = fetch_history(
         repo, params.workflow, root, token=token_from_environment(), since=params.since, until=params.until,
-        api_url=params.api_url, progress=False,
+        api_url=params.api_url, progress=False, taxonomy=taxonomy,
     )  # fmt: skip
     return report.summary()
 

@@ -13,14 +13,15 @@ import matplotlib
 
 FAMILIES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     # family: (matplotlib colormap, categories in legend order)
-    "key & billing": ("Reds", ("missing-api-key", "invalid-key", "quota-exhausted", "rate-limited",
-                               "actor-not-permitted")),
-    "Codex home": ("Purples", ("stale-server-info", "server-info-missing")),
-    "runner & sandbox": ("Oranges", ("sudo", "sandbox", "hang-timeout", "runner-lost")),
-    "Codex itself": ("Blues", ("model-not-found", "config-error", "network-upstream", "codex-failed")),
+    "key & billing": ("Reds", ("missing-api-key", "invalid-key", "quota-exhausted", "usage-limit", "rate-limited",
+                               "actor-not-permitted", "permission-check-failed")),
+    "Codex home": ("Purples", ("stale-server-info", "server-info-missing", "unprivileged-user")),
+    "runner & sandbox": ("Oranges", ("sudo", "sandbox", "codex-install", "hang-timeout", "runner-lost")),
+    "Codex itself": ("Blues", ("model-not-found", "config-error", "invalid-request", "context-length",
+                               "wrong-endpoint", "network-upstream", "codex-failed", "codex-exited")),
     "output": ("Greens", ("output-missing",)),
     "DB test": ("YlOrBr", ("db-active-count", "db-other")),
-    "other": ("Greys", ("unknown", "unrecognised", "no-log")),
+    "other": ("Greys", ("unrecognised", "no-log")),
 }  # fmt: skip
 
 

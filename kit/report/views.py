@@ -79,11 +79,11 @@ def verdict_html(analysis: Analysis) -> str:
 def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
     failures = analysis.failures[~analysis.failures["category"].isin(NOT_FAILURES)]
     latest = failures.sort_values("created_at", ascending=False).head(limit)
-    meanings = load_taxonomy().describe()
+    meanings = analysis.taxonomy.describe()
     rows = []
     for row in latest.itertuples(index=False):
         when = row.created_at.strftime("%Y-%m-%d %H:%M") if not pd.isna(row.created_at) else ""
-        evidence = _WORKFLOW_COMMAND.sub("", row.line) if row.line_no else "(no log line: the log was not kept)"
+        evidence = _WORKFLOW_COMMAND.sub("", row.line) if row.line else "(no log line: the log was not kept)"
         where = f"log line {row.line_no}" if row.line_no else (row.rule or "")
         remedy = meanings.get(row.category, ("", ""))[1]
         rows.append(
