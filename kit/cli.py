@@ -4,7 +4,7 @@ Nothing here decides anything the library could: each command turns its argument
 values (paths expanded and made absolute here, once), calls the library, hands the result to
 `kit.console` for text, and maps a `KitError` to one line on stderr and its exit code. Exit codes:
 0 done, 1 a finding (`--check` has work, a report criterion FAILed), 2 the input or environment is
-wrong (a refused file included), 130 interrupted.
+wrong, 3 the patch refused a file, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
-from kit.errors import EXIT_FINDING, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, KitError, UsageError
+from kit.errors import EXIT_FINDING, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, KitError, UsageError
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
@@ -57,7 +57,7 @@ def _patch(args: argparse.Namespace) -> int:
     for refused in result.refused:
         print(f"codex-kit: refused {refused.error}", file=sys.stderr)
     if result.refused:
-        return EXIT_INPUT
+        return EXIT_REFUSED
     return EXIT_FINDING if args.check and result.changed else EXIT_OK
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 EXIT_OK = 0
 EXIT_FINDING = 1  # `patch --check` has work to do; a report criterion FAILed
 EXIT_INPUT = 2  # the user's input or environment is wrong (argparse usage errors included)
+EXIT_REFUSED = 3  # the patch refused a file (left byte-for-byte as it was); the others were still patched
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
@@ -34,6 +35,7 @@ class RefusedFile(KitError):
     """The patch will not edit a file safely; the file is left byte-for-byte as it was."""
 
     kind = "refused"
+    exit_code = EXIT_REFUSED
 
 
 class GitHubError(KitError):

@@ -54,10 +54,10 @@ def test_json_report(repo: Path, capsys) -> None:
     assert report["db_test"]["status"] == "patched" and len(report["db_test"]["candidates"]) == 2
 
 
-def test_refused_file_exits_2_others_still_patched(repo: Path, capsys) -> None:
+def test_refused_file_exits_3_others_still_patched(repo: Path, capsys) -> None:
     broken = repo / ".github" / "workflows" / "broken.yml"
     broken.write_text("on: push\njobs:\n  x:\n    steps: [{uses: openai/codex-action@v1}]\n")
-    assert main(["patch", str(repo)]) == 2
+    assert main(["patch", str(repo)]) == 3
     captured = capsys.readouterr()
     assert "refused .github/workflows/broken.yml" in captured.err and "flow-style" in captured.err
     assert "patched: .github/workflows/invariants.yml" in captured.out

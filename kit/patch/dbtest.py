@@ -43,6 +43,7 @@ class Candidate:
     end: int
     replacement: str
     snippet: str
+    strength: int = 1  # 2: its own text speaks of ACTIVE policies; 1: only the lines above it do
 
     def describe(self) -> str:
         return f"{self.path}:{self.line} ({self.form}): {self.snippet}"
@@ -95,11 +96,35 @@ def _about_active_policies(text: str, start: int, end: int) -> bool:
     return bool(POLICY.search(window) and ACTIVE.search(window))
 
 
-def _candidate(path: str, text: str, form: str, start: int, end: int, new: str, whole: tuple[int, int]) -> Candidate:
+_EXACTLY_ONE = re.compile(r"\b(exactly|Exactly|EXACTLY)(\s+)(one|1)\b")
+_AT_MOST = {"exactly": "at most", "Exactly": "At most", "EXACTLY": "AT MOST"}
+
+
+def _line_end(text: str, index: int) -> int:
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found
+
+
+def _candidate(
+    path: str, text: str, form: str, start: int, end: int, new: str, whole: tuple[int, int], own_end: int | None = None
+) -> Candidate:
+    """The candidate, its strength, and an edit that also makes its own description say "at most one".
+
+    The assertion's own text runs from the start of its first line to `own_end` (the call's closing
+    parenthesis, or the end of the line the edit ends on). It outranks a candidate that only borrows
+    the words "ACTIVE" and "policy" from the lines above it.
+    """
     line_start = text.rfind("\n", 0, whole[0]) + 1
-    line_end = text.find("\n", whole[0])
-    snippet = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-    return Candidate(path, _line_of(text, whole[0]), form, start, end, new, snippet[:160])
+    snippet = text[line_start : _line_end(text, whole[0])].strip()
+    own_end = max(end, own_end if own_end is not None else _line_end(text, end))
+    own = text[line_start:own_end]
+    strength = 2 if POLICY.search(own) and ACTIVE.search(own) else 1
+    lo, hi = min(start, line_start), own_end
+    widened = text[lo:start] + new + text[end:hi]
+    reworded = _EXACTLY_ONE.sub(lambda m: f"{_AT_MOST[m.group(1)]}{m.group(2)}{m.group(3)}", widened)
+    if reworded != widened:
+        start, end, new = lo, hi, reworded
+    return Candidate(path, _line_of(text, whole[0]), form, start, end, new, snippet[:160], strength)
 
 
 def _calls(text: str, name: str, syntax: Syntax) -> Iterator[tuple[int, Args]]:
@@ -121,7 +146,9 @@ def find_sql(path: str, text: str) -> Iterator[Candidate]:
         if len(args.spans) >= 3 and args.text(text, 1).strip() in ("'='", "'=='") and ONE.match(args.text(text, 2)):
             op_start, op_end = args.spans[1]
             if _about_active_policies(text, start, args.close_at):
-                yield _candidate(path, text, "pgTAP cmp_ok()", op_start, op_end, " '<='", (start, op_start))
+                yield _candidate(
+                    path, text, "pgTAP cmp_ok()", op_start, op_end, " '<='", (start, op_start), args.close_at + 1
+                )
     for start, args in _calls(text, "ok", SQL):
         yield from _trailing_equals_one(path, text, "pgTAP ok()", start, args.spans[0] if args.spans else None)
     for match in re.finditer(r"(?i)\bASSERT\b", text):
@@ -298,6 +325,7 @@ def plan_db_tests(root: Path) -> DbTestOutcome:
             by_file[path], texts[path] = found, source
         elif POLICY.search(text) and ACTIVE.search(text) and AT_MOST_ONE.search(text):
             already.append(rel)
+    by_file = {path: _strongest(found) for path, found in by_file.items()}
     every = [c for found in by_file.values() for c in found]
     if not by_file:
         if already:
@@ -316,6 +344,12 @@ def plan_db_tests(root: Path) -> DbTestOutcome:
         changed[path.relative_to(root).as_posix()] = (source, new)
     listing = "; ".join(c.describe() for c in every)
     return DbTestOutcome("patched", f"exactly one ACTIVE → at most one: {listing}", changed, every)
+
+
+def _strongest(found: list[Candidate]) -> list[Candidate]:
+    """The candidates a reader would pick: those whose own text speaks of ACTIVE policies, if any do."""
+    best = max(c.strength for c in found)
+    return [c for c in found if c.strength == best]
 
 
 def _wanted(candidate: Candidate, config: DbTestConfig) -> bool:

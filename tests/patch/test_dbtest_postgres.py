@@ -64,9 +64,9 @@ def run_pgtap(server: Server, repo: Path, env: dict[str, str]) -> bool:
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
         except psycopg.errors.FeatureNotSupported as err:
-            pytest.skip(f"pgTAP is not installed ({err}); install Debian's postgresql-15-pgtap")
+            pytest.skip(f"pgTAP is not installed ({err}); install postgresql-<major>-pgtap (.ci/run does)")
         except psycopg.errors.UndefinedFile as err:
-            pytest.skip(f"pgTAP is not installed ({err}); install Debian's postgresql-15-pgtap")
+            pytest.skip(f"pgTAP is not installed ({err}); install postgresql-<major>-pgtap (.ci/run does)")
     proc = subprocess.run(
         ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-f", str(repo / "db/tests/test_policy.sql")],
         env=env,
