@@ -28,9 +28,10 @@ STYLE = (
     " {text-align: left !important; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid #ddd}"
     " table.verdicts td:nth-child(2) {width: 9em; text-align: center !important}"
     " table.rates td.num {text-align: right !important; font-variant-numeric: tabular-nums}"
-    " table.failures {table-layout: fixed} table.failures th:nth-child(1) {width: 8.5em}"
-    " table.failures th:nth-child(2) {width: 8em} table.failures th:nth-child(4) {width: 5em}"
-    " table.failures th:nth-child(5) {width: 9em} table.failures th:nth-child(6) {width: 40%}"
+    " div.scroll {overflow-x: auto} table.failures {table-layout: fixed; min-width: 1050px}"
+    " table.failures th:nth-child(1) {width: 8.5em} table.failures th:nth-child(2) {width: 8.5em}"
+    " table.failures th:nth-child(3) {width: 9em} table.failures th:nth-child(4) {width: 5.5em}"
+    " table.failures th:nth-child(5) {width: 9.5em} table.failures th:nth-child(7) {width: 22%}"
     " table.failures .evidence div {font-family: monospace; font-size: 12px; white-space: pre-wrap;"
     " word-break: break-word; display: -webkit-box; -webkit-line-clamp: 6; -webkit-box-orient: vertical;"
     " overflow: hidden}</style>"
@@ -96,7 +97,7 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
         )
     titles = ("When", "Run", "Job", "Window", "Category", "Evidence", "What to do")
     head = "<tr>" + "".join(f"<th>{t}</th>" for t in titles) + "</tr>"
-    return f'<table class="failures">{head}{"".join(rows)}</table>'
+    return f'<div class="scroll"><table class="failures">{head}{"".join(rows)}</table></div>'
 
 
 def _p_value(p: float) -> str:
