@@ -211,7 +211,7 @@ def _actionable(failures: pd.DataFrame, attempts: pd.DataFrame, params: ReportPa
     share = len(unknown) / len(after) if len(after) else 0.0
     message_share = 1 - len(unexplained) / len(after) if len(after) else 1.0
     figures = (
-        f"{len(after)} Codex failures after the cutover: {len(unknown)} unknown ({share:.0%}, limit "
+        f"{len(after)} Codex failures after the cutover: {len(unknown)} unnamed ({share:.0%}, limit "
         f"{params.unknown_share:.0%}); {message_share:.0%} carry a preflight or contract message "
         f"(floor {params.message_share:.0%})"
     )
