@@ -15,6 +15,7 @@ import pandas as pd
 from kit.analysis.parameters import ReportParameters
 from kit.history import coverage
 from kit.history.cache import History
+from kit.history.locations import day_window
 from kit.history.schema import LogStatus
 
 
@@ -82,10 +83,9 @@ def _gaps(history: History, repo: str, params: ReportParameters) -> list[str]:
             f"the cache does not record which periods of {params.workflow} it holds (never fetched, or by an "
             f"older codex-kit); run {fetch_command(repo, params)}"
         ]
-    low = pd.Timestamp(params.since, tz="UTC") if params.since else None
+    low, until = day_window(params.since, params.until)
     high = max(end for _, end in covered)
-    if params.until:
-        high = min(high, pd.Timestamp(params.until, tz="UTC") + pd.Timedelta(days=1))
+    high = high if until is None else min(high, until)
     found = []
     for start, end in coverage.gaps(covered, low, high):
         since = None if start is None else f"{start:%Y-%m-%d}"

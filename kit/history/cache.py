@@ -7,7 +7,8 @@ Layout of `<cache>/<owner>__<repo>/` (the tables' columns are defined in `kit/hi
 - `steps.parquet` — the steps of each stored job.
 - `log_lines.parquet` — the lines of fetched logs worth classifying.
 - `logs/<job_id>.log.gz` — the raw log, kept because GitHub deletes logs after 90 days.
-- `state.json` — ETags and listing progress; written last, so tables never point past it.
+- `state.json` — ETags, the periods of each workflow the cache holds completely (`coverage`) and why
+  the last fetch stopped, if it did; written last, so tables never point past it.
 
 Every file is written to a temporary name and renamed into place; rows are kept sorted by their
 keys, so the same history gives the same bytes however many fetches it took. A table that cannot
@@ -20,7 +21,6 @@ import gzip
 import io
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kit.errors import CacheError, UsageError
+from kit.errors import CacheError
+from kit.history.locations import split_repo
 from kit.history.schema import COLUMNS, KEYS, SCHEMA_VERSION, TABLES, typed
 from kit.textfile import write_atomic
 
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 # Saved in this order: a table that records progress (runs' `jobs_attempt`, jobs' `log_status`) goes
 # after the tables it vouches for, so a crash between two saves leaves work to redo, never a hole.
 SAVE_ORDER = ("log_lines", "steps", "jobs", "runs")
@@ -41,9 +41,8 @@ SAVE_ORDER = ("log_lines", "steps", "jobs", "runs")
 
 def cache_folder(root: Path, repo: str) -> Path:
     """`<root>/<owner>__<repo>`, lower-cased: GitHub's names are case-insensitive, so is the cache."""
-    if not _REPO.fullmatch(repo) or ".." in repo.split("/"):
-        raise UsageError(f"--repo must be OWNER/REPO (letters, digits, '-', '_', '.'), got {repo!r}")
-    return root / repo.lower().replace("/", "__")
+    owner, name = split_repo(repo)
+    return root / f"{owner}__{name}".lower()
 
 
 @dataclass

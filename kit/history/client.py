@@ -25,7 +25,7 @@ from ghapi.all import GhApi
 from ghapi.page import parse_link_hdr
 
 from kit.errors import GitHubError
-from kit.history.locations import GITHUB_API_URL
+from kit.history.locations import GITHUB_API_URL, split_repo
 
 RETRYABLE = (500, 502, 503, 504)
 _NAME_NOT_RESOLVED = re.compile(
@@ -82,9 +82,7 @@ class GitHubClient:
     stats: RequestStats = field(default_factory=RequestStats)
 
     def __post_init__(self) -> None:
-        owner, _, name = self.repo.partition("/")
-        if not owner or not name or "/" in name:
-            raise GitHubError(f"--repo must be OWNER/REPO, got {self.repo!r}")
+        owner, name = split_repo(self.repo)
         self.owner, self.name = owner, name
         self.api = GhApi(
             owner=owner,

@@ -32,11 +32,11 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from kit.errors import GitHubError, UsageError
+from kit.errors import GitHubError
 from kit.history import coverage
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, RequestStats
-from kit.history.locations import GITHUB_API_URL
+from kit.history.locations import GITHUB_API_URL, day_window
 from kit.history.schema import LogStatus
 from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
 from kit.taxonomy import Taxonomy, load_taxonomy
@@ -64,17 +64,6 @@ class FetchReport:
         )
 
 
-def _bounds(since: str | None, until: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """[since, until] as UTC instants; `until` is a whole day. Filtered here, not with GitHub's `created`
-    query, which caps a listing at 1,000 runs."""
-    try:
-        low = pd.Timestamp(since, tz="UTC") if since else None
-        high = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1) if until else None
-    except ValueError as err:
-        raise UsageError(f"--since/--until must be dates (YYYY-MM-DD): {err}") from err
-    return low, high
-
-
 class Fetcher:
     """One fetch of one workflow into one cache folder."""
 
@@ -91,7 +80,7 @@ class Fetcher:
         taxonomy: Taxonomy | None = None,
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
-        self.since, self.until = _bounds(since, until)
+        self.since, self.until = day_window(since, until)  # filtered here: GitHub's `created` caps at 1,000
         self.recognise = recognise or Recognise()
         self.signal = (taxonomy or load_taxonomy()).signal()  # the lines any rule could read are kept
         self.progress = sys.stderr.isatty() if progress is None else progress

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from kit.analysis.parameters import ReportParameters
 from kit.errors import CacheError, UsageError
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.fetch import fetch_history
-from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, default_cache_root
+from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, day_window, default_cache_root
 from kit.history.token import token_from_environment
 from kit.taxonomy import load_taxonomy
 
@@ -24,19 +22,18 @@ def resolve_cache(params: ReportParameters) -> tuple[str, Path]:
 
 def check_inputs(params: ReportParameters) -> None:
     """What the arguments alone show to be wrong, found before the notebook starts (not inside it)."""
-    for flag, value in (("--since", params.since), ("--until", params.until)):
-        if value:
-            try:
-                pd.Timestamp(value)
-            except ValueError as err:
-                raise UsageError(f"{flag} must be a date (YYYY-MM-DD), got {value!r}") from err
+    day_window(params.since, params.until)
     if params.cache_dir and not params.repo:
         raise UsageError("--cache needs --repo (without --repo the report is on the shipped sample history)")
     if params.taxonomy:
         load_taxonomy(Path(params.taxonomy))  # a team's rules file that does not load is said now, by name
     repo, root = resolve_cache(params)
-    folder = cache_folder(root, repo)
-    if not params.fetch and not folder.exists():
+    if not params.fetch:
+        _require_cache(cache_folder(root, repo), repo, params)
+
+
+def _require_cache(folder: Path, repo: str, params: ReportParameters) -> None:
+    if not folder.exists():
         cache = f" --cache {params.cache_dir}" if params.cache_dir else ""
         raise CacheError(
             f"{folder}: no history cached for {repo}; run `codex-kit fetch --repo {repo}{cache}` first (or add --fetch)"
@@ -55,14 +52,14 @@ def fetch_into(repo: str, root: Path, params: ReportParameters) -> str:
 
 def load_history(repo: str, root: Path, params: ReportParameters) -> History:
     folder = cache_folder(root, repo)
-    if not folder.exists():
-        raise CacheError(f"{folder}: no history cached for {repo}; run `codex-kit fetch --repo {repo}` first")
+    _require_cache(folder, repo, params)
     history = HistoryCache(folder).load()
     runs = history.runs[history.runs["workflow"] == params.workflow]
-    if params.since:
-        runs = runs[runs["created_at"] >= pd.Timestamp(params.since, tz="UTC")]
-    if params.until:
-        runs = runs[runs["created_at"] < pd.Timestamp(params.until, tz="UTC") + pd.Timedelta(days=1)]
+    low, high = day_window(params.since, params.until)
+    if low is not None:
+        runs = runs[runs["created_at"] >= low]
+    if high is not None:
+        runs = runs[runs["created_at"] < high]
     keep = set(runs["run_id"])
     history.runs = runs.reset_index(drop=True)
     history.jobs = history.jobs[history.jobs["run_id"].isin(keep)].reset_index(drop=True)

@@ -130,7 +130,7 @@ def test_input_errors_are_one_line_before_the_notebook_runs(tmp_path: Path, caps
         "out-is-a-file": (["--out", str(afile)], "is a file"),
         "missing-cache": (["--repo", "octo/none", "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "o")],
                           f"--cache {tmp_path / 'c'}"),
-        "bad-date": (["--since", "last tuesday-ish", "--out", str(tmp_path / "o")], "--since must be a date"),
+        "bad-date": (["--since", "last tuesday-ish", "--out", str(tmp_path / "o")], "--since/--until must be dates"),
     }[case]  # fmt: skip
     assert main(["report", *args]) == 2
     err = capsys.readouterr().err
