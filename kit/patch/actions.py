@@ -137,10 +137,6 @@ def _remote_codex(uses: Any) -> tuple[str, str] | None:
     return (where, path) if "codex" in f"{where}{path}".lower() else None
 
 
-def _is_list(value: Any) -> bool:
-    return isinstance(value, list)
-
-
 def _decide(found: dict[str, LocalAction]) -> None:
     for action in found.values():
         action.runs_codex = action.direct

@@ -12,12 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from kit.patch import expressions as ex
-from kit.patch.ghexpr import parse
 
 Ast = tuple
 HEAD_REPO = ("github", "event", "pull_request", "head", "repo", "full_name")
 REPOSITORY = ("github", "repository")
-PULL_REQUEST = ("github", "event", "pull_request")
 
 
 def condition_text(value: Any) -> str:
@@ -29,7 +27,7 @@ def condition_text(value: Any) -> str:
 
 def read(condition: Any) -> Ast:
     """The parsed expression of an `if:` value (context and property names folded to lower case)."""
-    return _fold(parse(ex.unwrap(condition_text(condition))))
+    return _fold(ex.checked(ex.unwrap(condition_text(condition))))
 
 
 def conjuncts(node: Ast) -> list[Ast]:
@@ -50,15 +48,13 @@ def calls(condition: Any, function: str) -> bool:
 
 
 def naive_same_repo_check(condition: Any) -> bool:
-    """True when the condition compares the PR head's repository with `github.repository` but has no
-    `!github.event.pull_request` escape, so it is false on every run that is not a pull request."""
-    nodes = list(walk(read(condition)))
-    compares = any(
+    """True when the condition *requires* the PR head's repository to equal `github.repository` (a
+    top-level `&&` operand), which is false on every run that is not a pull request. Under an `||`
+    (`!github.event.pull_request || …`, `github.event_name == 'push' || …`) it has an escape."""
+    return any(
         node[0] == "op" and node[1] == "==" and {path_of(node[2]), path_of(node[3])} == {HEAD_REPO, REPOSITORY}
-        for node in nodes
+        for node in conjuncts(read(condition))
     )
-    escaped = any(node[0] == "not" and path_of(node[1]) == PULL_REQUEST for node in nodes)
-    return compares and not escaped
 
 
 def path_of(node: Ast) -> tuple[str, ...] | None:

@@ -18,7 +18,6 @@ from kit.patch.ghexpr import ExpressionError
 from kit.patch.yamldoc import UnsafeDocument
 
 _TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-RESULTS = ("final-message", "outcome", "conclusion")
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from typing import Any
 from yaml.nodes import ScalarNode
 
 from kit.patch import expressions as ex
-from kit.patch.conditions import calls, has_conjunct, naive_same_repo_check
+from kit.patch.conditions import has_conjunct, naive_same_repo_check, read
 from kit.patch.editor import Editor
+from kit.patch.ghexpr import uses_status_function
 from kit.patch.kitsteps import Fields, contract_fields, preflight_fields, prepare_fields
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step
 from kit.patch.plan import Expr, JobContext, JobPlan
@@ -92,8 +93,8 @@ def keep_reports_running(ctx: JobContext) -> None:
         if step.get("name") in KIT_STEP_NAMES:
             continue
         old = step.get("if")
-        if old is not None and calls(old, "always"):
-            continue
+        if old is not None and uses_status_function(read(old)):
+            continue  # the user already chose when it runs (always(), !cancelled(), failure() …)
         node = ctx.job.steps_node.value[index]
         new = ctx.editor.and_condition(node, old, "always()", anchor="uses", first=True)
         ctx.plan.step(index).set["if"] = Expr(new)
@@ -341,6 +342,8 @@ def _kit_step(job: CodexJob, name: str, step_id: str) -> int | None:
 
 
 _EXIT_1 = re.compile(r"\bexit\s+1\b")
+_IF = re.compile(r"(?:^|[;&|]\s*)if\b")
+_FI = re.compile(r"(?:^|[;&|]\s*)fi\b")
 
 
 def soften_script(script: str, output_file: str) -> str:
@@ -351,14 +354,14 @@ def soften_script(script: str, output_file: str) -> str:
     for number, line in enumerate(lines):
         mentions = any(name and name in line for name in names)
         stripped = line.strip()
+        opens, closes = len(_IF.findall(stripped)), len(_FI.findall(stripped))
         if depth == 0 and mentions and re.match(r"(if|elif)\b", stripped):
-            depth = 1
-        elif depth and re.match(r"if\b", stripped):
-            depth += 1
+            depth = max(opens, 1)
+        elif depth:
+            depth += opens
         if depth or (mentions and "||" in line):
             line = _EXIT_1.sub("exit 0", line).replace("::error", "::warning")
-        if depth and re.match(r"fi\b", stripped):
-            depth -= 1
+        depth = max(depth - closes, 0)  # a one-line `if …; then …; fi` closes where it opened
         lines[number] = line
     return "\n".join(lines)
 
