@@ -88,6 +88,12 @@ def match_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...], preflight
     return Match(None, 0, "")
 
 
+def name_lines(lines: list[tuple[int, str]], rules: tuple[Rule, ...]) -> Match:
+    """The rule that names these kept lines, as the report and `codex-kit classify` both decide it:
+    a kit preflight that printed "OpenAI accepted the key" rules out the rules that blame the key."""
+    return match_lines(lines, rules, any(preflight_passed(text) for _, text in lines))
+
+
 def fallback_evidence(lines: list[tuple[int, str]]) -> tuple[int, str]:
     """The most informative line when no rule matched: the last ##[error] line (the runner's bare
     "Process completed with exit code" only when nothing else qualifies), else the last Error:/ERROR:
@@ -115,12 +121,11 @@ def classify_log(text: str, taxonomy: Taxonomy | None = None, scope: str = "code
     taxonomy = taxonomy or load_taxonomy()
     rows = excerpt_rows(0, 0, text, signal=taxonomy.signal())
     lines = [(row["line_no"], row["text"]) for row in rows]
-    passed = any(preflight_passed(line) for _, line in lines)
-    match = match_lines(lines, taxonomy.for_scope(scope), passed)
+    match = name_lines(lines, taxonomy.for_scope(scope))
     if match.rule is not None:
         return LogVerdict(match.rule.category, match.rule.id, match.line_no, match.line)
     if not text.strip():
-        return LogVerdict(NO_LOG, "", 0, "the log is empty")
+        return LogVerdict(NO_LOG, NO_LOG, 0, "the log is empty")
     line_no, line = fallback_evidence(lines)
     if not line_no:
         numbered = list(enumerate(text.replace("\ufeff", "").split("\n"), start=1))
@@ -171,9 +176,10 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     good = jobs[jobs["conclusion"] == "success"].groupby(["run_id", "name"])["run_attempt"].max()
     best = pd.Series(list(zip(picked["run_id"], picked["name"], strict=True)), index=picked.index).map(good.to_dict())
     picked["fixed_by_rerun"] = best.fillna(0).astype(int) > picked["run_attempt"]
+    rules_by_scope = {scope: taxonomy.for_scope(scope) for scope in ("codex", "db")}
     rows = []
     for job in picked.itertuples(index=False):
-        row = _verdict(job, by_job.get(job.job_id, []), taxonomy)
+        row = _verdict(job, by_job.get(job.job_id, []), rules_by_scope)
         if row is None:
             continue
         row.update(
@@ -186,7 +192,7 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | None:
+def _verdict(job, lines: list[tuple[int, str]], rules_by_scope: dict[str, tuple[Rule, ...]]) -> dict | None:
     base = {
         "job_id": job.job_id, "run_id": job.run_id, "run_attempt": job.run_attempt, "kind": job.kind,
         "job_name": job.name, "job_conclusion": job.conclusion, "codex_conclusion": job.codex_conclusion,
@@ -196,9 +202,7 @@ def _verdict(job, lines: list[tuple[int, str]], taxonomy: Taxonomy) -> dict | No
     if job.kind == "fork-skip":
         return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0,
                 "line": "skipped: fork pull requests get no secrets"}  # fmt: skip
-    scope = "db" if job.kind == "db" else "codex"
-    passed = any(preflight_passed(text) for _, text in lines)
-    match = match_lines(lines, taxonomy.for_scope(scope), passed)
+    match = name_lines(lines, rules_by_scope["db" if job.kind == "db" else "codex"])
     codex_failed = job.codex_conclusion in BAD or job.conclusion in ("failure", "timed_out")
     if match.rule is None and not codex_failed and job.kind == "codex":
         return None  # the contract ran and found the output fine

@@ -135,3 +135,10 @@ def test_the_schema_is_package_data() -> None:
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
     assert "*.json" in pyproject["tool"]["setuptools"]["package-data"]["kit"]
     assert any(dep.startswith("jsonschema") for dep in pyproject["project"]["dependencies"])
+
+
+def test_the_schema_reserves_exactly_the_built_in_categories() -> None:
+    from kit.taxonomy import RESERVED, schema
+
+    reserved = schema()["$defs"]["rule"]["properties"]["category"]["not"]["enum"]
+    assert sorted(reserved) == sorted(RESERVED)
