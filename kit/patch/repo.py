@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 from kit.errors import UsageError
-from kit.patch import yamlread
 from kit.patch.actions import LocalAction, find_local_actions, remote_notes
 from kit.patch.dbtest import DbTestOutcome, plan_db_tests
 from kit.patch.workflow import WorkflowPatch, patch_action, patch_workflow
@@ -94,7 +93,7 @@ def patch_file(
     def patch(text: str, rel: str) -> WorkflowPatch:
         return patch_workflow(text, rel, local_codex)
 
-    result = _patch_text(path, root, write, diff, patch, "workflow")
+    result = _patch_text(path, raw, root, write, diff, patch, "workflow")
     if result is None or (result.status == "refused" and not uses_codex):
         return None
     return result
@@ -108,7 +107,7 @@ def patch_action_file(
     def patch(text: str, rel: str) -> WorkflowPatch:
         return patch_action(text, rel, local_codex)
 
-    result = _patch_text(action.path, root, write, diff, patch, "action")
+    result = _patch_text(action.path, action.path.read_bytes(), root, write, diff, patch, "action")
     if result is None:  # not a composite action: nothing the kit can edit in it
         rel = action.path.relative_to(root).as_posix()
         result = FileResult(rel, "unchanged", kind="action", notes=["not a composite action; the kit edits only those"])
@@ -120,17 +119,17 @@ def patch_action_file(
 
 
 def _patch_text(
-    path: Path, root: Path, write: bool, diff: bool, patch: Callable[[str, str], WorkflowPatch], kind: str
+    path: Path, raw: bytes, root: Path, write: bool, diff: bool, patch: Callable[[str, str], WorkflowPatch], kind: str
 ) -> FileResult | None:
-    """Patch one file with `patch`; a refusal is a result, a file with nothing to do for the kit is None."""
+    """Patch one file (`raw`, its bytes as read once) with `patch`; a refusal is a result, a file with
+    nothing to do for the kit is None."""
     rel = path.relative_to(root).as_posix()
-    raw = path.read_bytes()
     try:
         original = TextFile.parse(raw, rel)
         result = patch(original.text, rel)
     except (UnsafeDocument, TextFormatError) as err:
         return FileResult(rel, "refused", kind=kind, error=str(err))
-    remote = remote_notes(yamlread.load(original.text)) if kind == "workflow" else []
+    remote = remote_notes(result.data) if kind == "workflow" else []
     if not result.codex_jobs and not remote:
         return None
     jobs = {plan.job_id: plan.actions for plan in result.jobs if plan.actions or kind == "workflow"}

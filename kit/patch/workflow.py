@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kit.patch.editor import Editor
 from kit.patch.locate import CodexJob, codex_jobs, composite_codex
@@ -29,6 +30,7 @@ class WorkflowPatch:
     changed: bool
     codex_jobs: list[str] = field(default_factory=list)
     jobs: list[JobPlan] = field(default_factory=list)
+    data: Any = None  # the original document's data, read once, for whoever needs more of it
 
 
 def plan_workflow(
@@ -64,13 +66,13 @@ def _patch(text: str, where: str, locate: Locator, transforms: tuple[Transform, 
     except UnsafeDocument as err:
         raise UnsafeDocument(f"{where}: {err}") from err
     if not edits:
-        return WorkflowPatch(text, False, names, plans)
+        return WorkflowPatch(text, False, names, plans, doc.data)
     try:
         new_text = splice(text, edits)
     except UnsafeDocument as err:
         raise UnsafeDocument(f"{where}: {err}") from err
     _verify(doc, new_text, plans, where, locate, transforms)
-    return WorkflowPatch(new_text, True, names, plans)
+    return WorkflowPatch(new_text, True, names, plans, doc.data)
 
 
 def _verify(
