@@ -31,11 +31,16 @@ SCHEMA_RESOURCE = "taxonomy.schema.json"
 NOT_FAILURES = ("skipped-on-fork",)
 # A Codex failure whose log lines no rule names: it is still reported, with its most informative line.
 UNRECOGNISED = "unrecognised"
-# A failure whose log could not be read at all (expired on GitHub, not fetched yet, or the fetch stopped).
+# A failure whose log is not in the cache yet (not fetched, or the fetch stopped before it).
 NO_LOG = "no-log"
-# The categories that name no cause: the "named and explained" criterion counts them together.
-UNNAMED = (UNRECOGNISED, NO_LOG)
-RESERVED = (*NOT_FAILURES, *UNNAMED)
+# A failure whose log GitHub no longer has (deleted after its retention period) and the cache never kept.
+LOG_GONE = "log-gone"
+# A failure whose log was read and that no rule names: it counts against the "named" share.
+UNNAMED = (UNRECOGNISED,)
+# Failures still counted, whose cause cannot be known from here: too many of them and a criterion that
+# needs the cause says NOT ENOUGH DATA (never PASS) instead of judging the rest as if they were all.
+REASON_MISSING = (NO_LOG, LOG_GONE)
+RESERVED = (*NOT_FAILURES, *UNNAMED, *REASON_MISSING)
 BUILT_IN = {
     UNRECOGNISED: (
         "The job failed but no rule names the cause; the evidence is the most informative line of its log "
@@ -44,9 +49,16 @@ BUILT_IN = {
         "with `codex-kit classify LOGFILE`, and pass the file with `--taxonomy`.",
     ),
     NO_LOG: (
-        "The job failed but its log could not be read: GitHub deletes logs after 90 days, or the fetch has not "
-        "downloaded it yet.",
-        "Fetch soon after failures so their lines are kept in the cache; the jobs API still shows which step failed.",
+        "The job failed but its log is not in the cache yet: the fetch has not downloaded it (or stopped before "
+        "it); the evidence is which step the jobs API says failed.",
+        "Run `codex-kit fetch` again: it downloads the logs still pending.",
+    ),
+    LOG_GONE: (
+        "The job failed but GitHub no longer has its log (logs are deleted after the repository's retention "
+        "period, 90 days by default) and the cache never kept it; the evidence is which step the jobs API says "
+        "failed.",
+        "Fetch on a schedule shorter than the log retention, so each failure's lines are kept in the cache "
+        "before GitHub deletes the log.",
     ),
 }
 
@@ -78,10 +90,10 @@ class Taxonomy:
         seen: dict[str, None] = {}
         for rule in self.for_scope(scope):
             seen.setdefault(rule.category, None)
-        return [*seen, *UNNAMED]
+        return [*seen, *UNNAMED, *REASON_MISSING]
 
     def describe(self) -> dict[str, tuple[str, str]]:
-        """category -> (meaning, remedy) of its first rule; the two built-in categories included."""
+        """category -> (meaning, remedy) of its first rule; the built-in categories included."""
         found: dict[str, tuple[str, str]] = {}
         for rule in self.rules:
             found.setdefault(rule.category, (rule.meaning, rule.remedy))

@@ -4,7 +4,9 @@ Which job attempts are failures comes from the jobs table, without logs: a Codex
 failed, timed out or was cancelled, or the kit's output contract ran. Why comes from the job's
 kept log lines: the first rule (in taxonomy order) that matches any line wins and its last
 matching line is the evidence. A failure no rule names is `unrecognised`, with the most
-informative kept line as evidence; one whose log could not be read is `no-log`. No failure row
+informative kept line as evidence. One whose log GitHub no longer has is `log-gone`, one whose log is
+not fetched yet `no-log`: both are still counted, with what the jobs API says (the step that failed)
+as evidence. No failure row
 ever has an empty category or evidence. A contract that ran only to say "output ok" (JSON outputs
 are always checked) is not a failure. A Codex job skipped on a fork PR is counted apart, never as
 a failure.
@@ -24,8 +26,8 @@ import pandas as pd
 from kit.history.cache import History
 from kit.history.schema import LogStatus
 from kit.history.tables import clean_line, excerpt_rows
-from kit.taxonomy import NO_LOG, UNRECOGNISED, Rule, Taxonomy, load_taxonomy
-from kit.vocabulary import parse_kit_message, preflight_passed
+from kit.taxonomy import LOG_GONE, NO_LOG, UNRECOGNISED, Rule, Taxonomy, load_taxonomy
+from kit.vocabulary import CONTRACT_STEP_NAME, parse_kit_message, preflight_passed
 
 BAD = ("failure", "cancelled", "timed_out")
 COLUMNS = [
@@ -61,7 +63,7 @@ _FALLBACKS = (
 )
 NO_LINE_KEPT = "no line of the log matched a rule or an error pattern"
 NO_LOG_EVIDENCE = {
-    LogStatus.GONE: "the log has expired on GitHub",
+    LogStatus.GONE: "GitHub no longer has the log",
     LogStatus.PENDING: "the log has not been fetched yet",
 }
 
@@ -177,9 +179,10 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     best = pd.Series(list(zip(picked["run_id"], picked["name"], strict=True)), index=picked.index).map(good.to_dict())
     picked["fixed_by_rerun"] = best.fillna(0).astype(int) > picked["run_attempt"]
     rules_by_scope = {scope: taxonomy.for_scope(scope) for scope in ("codex", "db")}
+    failed_steps = _failed_steps(history.steps, set(picked["job_id"]))
     rows = []
     for job in picked.itertuples(index=False):
-        row = _verdict(job, by_job.get(job.job_id, []), rules_by_scope)
+        row = _verdict(job, by_job.get(job.job_id, []), rules_by_scope, failed_steps.get(job.job_id, ""))
         if row is None:
             continue
         row.update(
@@ -192,7 +195,37 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _verdict(job, lines: list[tuple[int, str]], rules_by_scope: dict[str, tuple[Rule, ...]]) -> dict | None:
+def _failed_steps(steps: pd.DataFrame, job_ids: set[int]) -> dict[int, str]:
+    """job id -> what the jobs API says went wrong, for evidence without a log: the first step that
+    failed ("step 4 `Run Codex`: failure"), else the kit's output contract that ran (after the
+    hardening a Codex failure is a success in the jobs API, and the contract runs only to report)."""
+    mine = steps[steps["job_id"].isin(job_ids)].sort_values(["job_id", "number"])
+    bad = mine[mine["conclusion"].isin(BAD)].drop_duplicates("job_id")
+    ran = mine[(mine["kit_step"] == CONTRACT_STEP_NAME) & (mine["conclusion"] == "success")].drop_duplicates("job_id")
+    said = {}
+    for frame, verb in ((ran, "ran"), (bad, "")):  # a failed step, where there is one, is the better account
+        for job_id, number, name, conclusion in zip(
+            frame["job_id"].tolist(),
+            frame["number"].tolist(),
+            frame["name"].tolist(),
+            frame["conclusion"].tolist(),
+            strict=True,
+        ):
+            said[job_id] = f"step {number} `{name}`: {verb or conclusion}"
+    return said
+
+
+def _without_log(job, failed_step: str) -> tuple[str, str]:
+    """Category and evidence of a failure whose log is not in the cache: the jobs API's account of it."""
+    category = LOG_GONE if job.log_status == LogStatus.GONE else NO_LOG
+    why = NO_LOG_EVIDENCE.get(job.log_status, "the log could not be read")
+    said = f"the jobs API says {failed_step}" if failed_step else "the jobs API names no failed step"
+    return category, f"{why}; {said} (job {job.conclusion or job.status or 'unfinished'})"
+
+
+def _verdict(
+    job, lines: list[tuple[int, str]], rules_by_scope: dict[str, tuple[Rule, ...]], failed_step: str = ""
+) -> dict | None:
     base = {
         "job_id": job.job_id, "run_id": job.run_id, "run_attempt": job.run_attempt, "kind": job.kind,
         "job_name": job.name, "job_conclusion": job.conclusion, "codex_conclusion": job.codex_conclusion,
@@ -204,14 +237,15 @@ def _verdict(job, lines: list[tuple[int, str]], rules_by_scope: dict[str, tuple[
                 "line": "skipped: fork pull requests get no secrets"}  # fmt: skip
     match = name_lines(lines, rules_by_scope["db" if job.kind == "db" else "codex"])
     codex_failed = job.codex_conclusion in BAD or job.conclusion in ("failure", "timed_out")
-    if match.rule is None and not codex_failed and job.kind == "codex":
-        return None  # the contract ran and found the output fine
+    unread = job.log_status != LogStatus.FETCHED and not lines
+    if match.rule is None and not codex_failed and job.kind == "codex" and not unread:
+        return None  # the contract ran and found the output fine (without its log, nobody can say so)
     rule = match.rule
     if rule is not None:
         category, rule_id, line_no, line = rule.category, rule.id, match.line_no, match.line
-    elif job.log_status != LogStatus.FETCHED and not lines:
-        category, rule_id, line_no = NO_LOG, NO_LOG, 0
-        line = NO_LOG_EVIDENCE.get(job.log_status, "the log could not be read")
+    elif unread:
+        category, line = _without_log(job, failed_step)
+        rule_id, line_no = category, 0
     else:
         category, rule_id = UNRECOGNISED, ""
         line_no, line = fallback_evidence(lines)

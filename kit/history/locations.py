@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 import pandas as pd
 from platformdirs import user_cache_dir
@@ -26,6 +27,31 @@ def default_cache_root() -> Path:
 
 
 GITHUB_API_URL: Final = "https://api.github.com"
+_API_PATH = "/api/v3"  # GitHub Enterprise Server serves its API under the web host
+
+
+def web_root(api_url: str) -> str:
+    """The `https://host/` that GitHub's own pages for this API live under (github.com for
+    api.github.com, the same host for an Enterprise `https://host/api/v3`).
+
+    The report links only to pages under it: a URL column in a cache is data someone else wrote,
+    and a `javascript:` or look-alike link in a shared dashboard must never be clickable.
+    """
+    parsed = urlsplit(api_url.strip())
+    host = (parsed.hostname or "").lower()
+    if host == "api.github.com":
+        host = "github.com"
+    elif host.startswith("api.") and not parsed.path.rstrip("/").endswith(_API_PATH):
+        host = host.removeprefix("api.")  # GitHub Enterprise Cloud with data residency: api.<name>.ghe.com
+    port = f":{parsed.port}" if parsed.port and parsed.port != 443 else ""
+    return f"https://{host}{port}/"
+
+
+def is_web_link(url: str, root: str) -> bool:
+    """An https page under `root`, with nothing in it that could end an HTML attribute or a Markdown link."""
+    return url.startswith(root) and not any(c in url for c in "\"'<>`()[] \t\r\n\\")
+
+
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 

@@ -21,7 +21,7 @@ FAMILIES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
                                "wrong-endpoint", "network-upstream", "codex-failed", "codex-exited")),
     "output": ("Greens", ("output-missing",)),
     "DB test": ("YlOrBr", ("db-active-count", "db-other")),
-    "other": ("Greys", ("unrecognised", "no-log")),
+    "other": ("Greys", ("unrecognised", "no-log", "log-gone")),
 }  # fmt: skip
 
 

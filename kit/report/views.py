@@ -18,6 +18,7 @@ from kit import __version__
 from kit.analysis.completeness import Completeness
 from kit.analysis.criteria import FAIL, NED, PASS, Analysis
 from kit.history.cache import History
+from kit.history.locations import is_web_link
 from kit.report import palette
 from kit.taxonomy import NOT_FAILURES, load_taxonomy
 
@@ -40,9 +41,9 @@ _RUN = re.compile(r"/runs/(\d+)")
 _WORKFLOW_COMMAND = re.compile(r"^(?:##\[(?:error|warning|notice)\]|::(?:error|warning|notice)[^:]*::)")
 
 
-def _link(url: str, text: str) -> str:
-    """A link only to an https:// page (anything else from the cache is shown as text, never followed)."""
-    if url.startswith("https://") and not any(c in url for c in "\"'<> "):
+def _link(url: str, text: str, root: str) -> str:
+    """A link only to a GitHub page under `root` (anything else from the cache is shown as text, never followed)."""
+    if is_web_link(url, root):
         return f'<a href="{html.escape(url)}">{html.escape(text)}</a>'
     return html.escape(text)
 
@@ -67,7 +68,7 @@ def verdict_html(analysis: Analysis) -> str:
     rows = []
     for verdict in analysis.verdicts:
         colour = COLOURS[verdict.status]
-        links = ", ".join(_link(url, _label(url)) for _, url in verdict.evidence) or "—"
+        links = ", ".join(_link(url, _label(url), analysis.web_root) for _, url in verdict.evidence) or "—"
         rows.append(
             f"<tr><td>{html.escape(verdict.title)}</td>"
             f'<td style="color:white;background:{colour};font-weight:bold;text-align:center">{verdict.status}</td>'
@@ -88,8 +89,8 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
         where = f"log line {row.line_no}" if row.line_no else (row.rule or "")
         remedy = meanings.get(row.category, ("", ""))[1]
         rows.append(
-            f"<tr><td>{when}</td><td>{_link(row.run_url, _label(row.run_url))}</td>"
-            f"<td>{_link(row.job_url, row.job_name)}</td>"
+            f"<tr><td>{when}</td><td>{_link(row.run_url, _label(row.run_url), analysis.web_root)}</td>"
+            f"<td>{_link(row.job_url, row.job_name, analysis.web_root)}</td>"
             f"<td>{html.escape(row.window)}{' (a rerun passed)' if row.fixed_by_rerun else ''}</td>"
             f"<td><b>{html.escape(row.category)}</b></td>"
             f'<td class="evidence"><div title="{html.escape(where)}">{html.escape(evidence[:600])}</div></td>'
@@ -164,22 +165,37 @@ def warnings_html(completeness: Completeness) -> str:
     )
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~#])")
+_MARKDOWN_LEADING = re.compile(r"^(\d+)([.)])|^([-+!>])")
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown (GitHub's flavour): no emphasis, link, table cell, list or HTML comes of it.
+
+    The summary lands in the job summary, an issue or a PR comment, where a repository, workflow or
+    category name written by someone else must read as itself and nothing more. Only what Markdown
+    reads as syntax is escaped, so the file stays readable as plain text.
+    """
+    flat = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    return _MARKDOWN_LEADING.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", flat)
+
+
 def summary_markdown(analysis: Analysis, completeness: Completeness, repo: str, workflow: str) -> str:
-    lines = [f"## Codex reliability: {repo} `{workflow}`", ""]
-    lines += [f"Period: {completeness.period()}. Cutover: {analysis.cutover.describe()}.", ""]
+    md = markdown_text
+    lines = [f"## Codex reliability: {md(repo)}, workflow {md(workflow)}", ""]
+    lines += [f"Period: {md(completeness.period())}. Cutover: {md(analysis.cutover.describe())}.", ""]
     if completeness.warnings:
         lines += ["> **The history is incomplete**, so these figures may be wrong:"]
-        lines += [f"> - {w}" for w in completeness.warnings] + [""]
+        lines += [f"> - {md(w)}" for w in completeness.warnings] + [""]
     lines += ["| Criterion | Verdict | Figures |", "|---|---|---|"]
     for verdict in analysis.verdicts:
-        figures = verdict.figures.replace("|", "/")
-        lines.append(f"| {verdict.title} | **{verdict.status}** | {figures} |")
+        lines.append(f"| {md(verdict.title)} | **{verdict.status}** | {md(verdict.figures)} |")
     rates = analysis.rates
     if not rates.empty:
         lines += ["", "| Category | Before | After | p (Fisher) |", "|---|---|---|---|"]
         for row in rates.itertuples(index=False):
             lines.append(
-                f"| {row.category} | {row.before_failures}/{row.before_attempts} | "
+                f"| {md(row.category)} | {row.before_failures}/{row.before_attempts} | "
                 f"{row.after_failures}/{row.after_attempts} | {row.fisher_p:.3g} |"
             )
     return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from kit.analysis.classify import NO_LINE_KEPT, classify, classify_log, fallback
 from kit.analysis.criteria import analyse
 from kit.history.schema import LogStatus
 from kit.sample import Scenario, generate
-from kit.taxonomy import NO_LOG, UNNAMED, UNRECOGNISED
+from kit.taxonomy import LOG_GONE, NO_LOG, UNNAMED, UNRECOGNISED
 
 RAW_LOG = (
     "\ufeff2026-06-01T10:00:00.1234567Z ##[group]Run openai/codex-action@v1\n"
@@ -65,7 +65,7 @@ def test_a_preflight_that_passed_rules_out_the_key_rules() -> None:
     assert classify_log(log.splitlines()[1]).category == "missing-api-key"
 
 
-def test_failures_no_rule_names_keep_their_evidence_and_count_against_the_unknown_share() -> None:
+def test_failures_no_rule_names_and_failures_without_a_log_keep_their_evidence() -> None:
     history = generate(Scenario()).history()
     failed = classify(history)
     codex = failed[(failed["kind"] == "codex") & (failed["category"] != "skipped-on-fork")]
@@ -77,12 +77,15 @@ def test_failures_no_rule_names_keep_their_evidence_and_count_against_the_unknow
                        "text": "##[error]The review bot gave up"}]),
     ], ignore_index=True)  # fmt: skip
     history.jobs.loc[history.jobs["job_id"] == gone_job, "log_status"] = LogStatus.GONE
+    failed_step = history.steps[(history.steps["job_id"] == gone_job) & (history.steps["conclusion"] == "failure")]
     rows = classify(history).set_index("job_id")
     assert rows.loc[unnamed_job, ["category", "line_no", "line"]].tolist() == [
         UNRECOGNISED, 7, "##[error]The review bot gave up"
     ]  # fmt: skip
     gone = rows.loc[gone_job, ["category", "rule", "line"]].tolist()
-    assert gone == [NO_LOG, NO_LOG, "the log has expired on GitHub"]
+    step = failed_step.sort_values("number").iloc[0]
+    said = f"the jobs API says step {step['number']} `{step['name']}`: failure (job failure)"
+    assert gone == [LOG_GONE, LOG_GONE, f"GitHub no longer has the log; {said}"]
     failures = rows[rows["category"] != "skipped-on-fork"]
     assert (failures["line"].str.strip() != "").all() and (failures["category"].str.strip() != "").all()
     assert set(UNNAMED) <= set(rows["category"])
