@@ -72,14 +72,39 @@ def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResul
     staging = _staging_beside(out_dir)
     try:
         report = _render(replace(params, out_dir=str(staging)), staging, kernel, out_dir)
-        out_dir.mkdir(exist_ok=True)
-        for name in OUTPUTS:
-            os.replace(staging / name, out_dir / name)
+        _move_into_place(staging, out_dir)
+    except OSError as err:  # a full disk, a folder that turned read-only: the user's to fix, said in one line
+        why = f"{err.filename or out_dir}: {err.strerror or err}"
+        raise ReportError(f"cannot write the report ({why});{_left_as_it_was(out_dir)}") from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ReportResult(
         out_dir / OUTPUTS[2], out_dir / OUTPUTS[3], out_dir / OUTPUTS[1], report, time.monotonic() - started
     )
+
+
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace the outputs in `out_dir` with the staged ones, all four or none: the previous ones are
+    set aside first and put back if any move fails."""
+    out_dir.mkdir(exist_ok=True)
+    previous = staging / ".previous"
+    previous.mkdir()
+    set_aside: list[str] = []
+    placed: list[str] = []
+    try:
+        for name in OUTPUTS:
+            if (out_dir / name).exists():
+                os.replace(out_dir / name, previous / name)
+                set_aside.append(name)
+        for name in OUTPUTS:
+            os.replace(staging / name, out_dir / name)
+            placed.append(name)
+    except OSError:
+        for name in placed:
+            (out_dir / name).unlink(missing_ok=True)
+        for name in set_aside:
+            os.replace(previous / name, out_dir / name)
+        raise
 
 
 def _staging_beside(out_dir: Path) -> Path:
@@ -93,8 +118,15 @@ def _staging_beside(out_dir: Path) -> Path:
         raise UsageError(f"--out {out_dir}: cannot write there ({err.strerror or err})") from err
 
 
+def _left_as_it_was(out_dir: Path) -> str:
+    """What a failed report leaves behind, said at the end of its message."""
+    if (out_dir / OUTPUTS[0]).exists():
+        return f" the previous report in {out_dir} was left as it was"
+    return " nothing was written"
+
+
 def _render(params: ReportParameters, staging: Path, kernel: str, out_dir: Path) -> dict[str, Any]:
-    kept = " the previous report there was left as it was" if (out_dir / OUTPUTS[0]).exists() else ""
+    kept = _left_as_it_was(out_dir)
     executed = staging / OUTPUTS[2]
     try:
         papermill.execute_notebook(
@@ -102,16 +134,14 @@ def _render(params: ReportParameters, staging: Path, kernel: str, out_dir: Path)
             cwd=str(staging), report_mode=True, kernel_manager_class=f"{__name__}.QuietKernelManager",
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
-        raise ReportError(
-            f"the report notebook failed: {err.ename}: {err.evalue};{kept or ' nothing was written'}"
-        ) from err
+        raise ReportError(f"the report notebook failed: {err.ename}: {err.evalue};{kept}") from err
     report_path = staging / OUTPUTS[0]
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     if report:
         title = f"Codex reliability: {report['repo']} {report['workflow']}"
         (staging / OUTPUTS[3]).write_text(export_html(executed, title), encoding="utf-8")
     if not report or not all((staging / name).exists() for name in OUTPUTS):
-        raise ReportError(f"the notebook ran but did not write every output;{kept or ' nothing was written'}")
+        raise ReportError(f"the notebook ran but did not write every output;{kept}")
     return report
 
 

@@ -37,7 +37,9 @@ def _assert_secret(capfd: pytest.CaptureFixture[str], *folders: Path) -> str:
 
 
 ECHOES = {
-    "403 naming the token": Fault("/repos/", status=403, times=99, body={"message": f"token {TOKEN} lacks actions:read"}),
+    "403 naming the token": Fault(
+        "/repos/", status=403, times=99, body={"message": f"token {TOKEN} lacks actions:read"}
+    ),
     "500s naming the token": Fault("/repos/", status=500, times=99, body={"message": f"upstream refused {TOKEN}"}),
     "HTML naming the token": Fault("/repos/", status=502, times=99, body=f"<html>Bad gateway for {TOKEN}</html>"),
 }
