@@ -12,7 +12,7 @@ import pytest
 
 from kit.cli import main
 from kit.sample import REPO, WORKFLOW, Scenario, generate
-from tests.support.fake_github import Fault, FakeGitHub
+from tests.support.fake_github import FakeGitHub, Fault
 
 TOKEN = "ghp_codexkitSECRETtoken0123456789abcdefXYZ"
 
