@@ -110,4 +110,11 @@ def _unfetched(history: History, repo: str, params: ReportParameters) -> list[st
     if pending:
         found.append(f"{pending} job logs are not fetched yet, so those failures have no reason; run "
                      f"{fetch_command(repo, params)}")  # fmt: skip
+    gone = int((history.jobs["log_status"] == LogStatus.GONE).sum())
+    if gone:
+        found.append(
+            f"{gone} job logs are gone from GitHub (deleted after the log retention period) and were never kept "
+            "in the cache; those failures are counted as log-gone, cause unknown. A scheduled fetch keeps logs "
+            "before they expire"
+        )
     return found

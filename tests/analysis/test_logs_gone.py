@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from kit.analysis.completeness import check
 from kit.analysis.criteria import FAIL, NED, PASS, analyse
 from kit.analysis.cutover import Window
 from kit.analysis.parameters import ReportParameters
 from kit.history.cache import History
 from kit.history.schema import LogStatus
-from kit.sample import Scenario, generate
+from kit.sample import REPO, Scenario, generate
 from kit.taxonomy import LOG_GONE, NO_LOG
 
 NEEDS_THE_CAUSE = ("server-info", "db-active-count", "actionable")
@@ -54,6 +55,9 @@ def test_too_many_causes_gone_is_not_enough_data_never_pass() -> None:
         assert "have no log to read the cause from" in verdicts[criterion].figures
         assert verdicts[criterion].counts["without_log_after"] > 0
     assert verdicts["non-blocking"].status == PASS, "a criterion that needs no cause is judged as before"
+    warnings = check(history, REPO, ReportParameters()).warnings
+    assert any(w.endswith("counted as log-gone, cause unknown. A scheduled fetch keeps logs before they expire")
+               for w in warnings), warnings  # fmt: skip
 
 
 def test_logs_not_fetched_yet_count_the_same_way() -> None:
