@@ -307,6 +307,7 @@ class Publishing:
         self.pages: dict[str, Any] | None = None
         self.pinned: list[str] = []  # node ids, in the order they were pinned
         self.writes: list[tuple[str, str]] = []
+        self.write_faults: list[Fault] = []  # like FakeGitHub.faults, for POST and PATCH requests only
         self.clock = 0
         self.next_comment = 900_000_001
 
@@ -359,6 +360,11 @@ class Publishing:
         body = getattr(request, "sent_body", {})
         if method != "GET":
             self.writes.append((method, path))
+            fault = next((f for f in self.write_faults if f.times > 0 and re.search(f.path, path)), None)
+            if fault is not None:
+                fault.times -= 1
+                self.fake._apply(request, fault, path)
+                return True
         rest = path[len(base) :] if path.startswith(base + "/") else None
         if path == "/graphql" and method == "POST":
             self._graphql(request, path, body)
