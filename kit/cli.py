@@ -120,9 +120,6 @@ def _schedule(args: argparse.Namespace) -> int:
 
     schedule = Schedule(args.action, args.workflow, args.cron, issue=args.issue, pages=args.pages, pr=args.pr)
     text = schedule_workflow(schedule)
-    warning = action_warning(args.action)
-    if warning:
-        print(f"codex-kit: warning: {warning}", file=sys.stderr)
     if args.write:
         target = user_path(args.write)
         try:
@@ -133,6 +130,9 @@ def _schedule(args: argparse.Namespace) -> int:
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
+    warning = action_warning(args.action)
+    if warning:
+        print(f"codex-kit: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
