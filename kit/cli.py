@@ -22,7 +22,7 @@ from kit.errors import EXIT_FINDING, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, Ki
 from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
-from kit.report.schedule import DEFAULT_CRON, DEFAULT_INSTALL
+from kit.report.schedule import DEFAULT_CRON
 from kit.taxonomy import load_taxonomy
 
 
@@ -115,10 +115,11 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from kit.report.schedule import schedule_workflow
+    from kit.report.schedule import Schedule, action_warning, schedule_workflow
     from kit.textfile import write_atomic
 
-    text = schedule_workflow(args.workflow, args.cron, args.pages, args.install)
+    schedule = Schedule(args.action, args.workflow, args.cron, issue=args.issue, pages=args.pages, pr=args.pr)
+    text = schedule_workflow(schedule)
     if args.write:
         target = user_path(args.write)
         try:
@@ -129,6 +130,33 @@ def _schedule(args: argparse.Namespace) -> int:
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
+    warning = action_warning(args.action)
+    if warning:
+        print(f"codex-kit: warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from kit.history.token import token_from_environment
+    from kit.publish.folder import read_report_folder
+    from kit.publish.run import publish_report, raise_failures
+
+    out_dir = user_path(args.out_dir)
+    if args.github_output:
+        lines = console.job_outputs(read_report_folder(out_dir).report, out_dir)
+        try:
+            with user_path(args.github_output).open("a", encoding="utf-8") as outputs:
+                outputs.write("".join(f"{line}\n" for line in lines))
+        except OSError as err:
+            raise UsageError(f"--github-output {args.github_output}: cannot write ({err.strerror or err})") from err
+        if not (args.issue or args.pages or args.pr):
+            return EXIT_OK
+    outcome = publish_report(
+        out_dir, token=token_from_environment(), repo=args.repo or "", issue_tracker=args.issue, site=args.pages,
+        pr=args.pr, api_url=args.api_url,
+    )  # fmt: skip
+    print("\n".join(console.publish_lines(outcome)))
+    raise_failures(outcome)
     return EXIT_OK
 
 
@@ -199,16 +227,35 @@ def _add_schedule(sub: argparse._SubParsersAction) -> None:
     schedule = sub.add_parser(
         "schedule", formatter_class=HELP, help="print (or --write) a workflow that runs the report on a schedule"
     )
-    schedule.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="the workflow the report is about")
-    schedule.add_argument("--cron", default=DEFAULT_CRON, help="cron schedule")
-    schedule.add_argument("--pages", action="store_true", help="also publish the HTML to GitHub Pages (public!)")
-    schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
     schedule.add_argument(
-        "--install",
-        default=DEFAULT_INSTALL,
-        help="where pip installs codex-kit from",
+        "--action", required=True, metavar="OWNER/REPO@REF", help="codex-kit's action, pinned (a commit SHA is best)"
     )
+    schedule.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="the workflow the report is about")
+    schedule.add_argument("--cron", default=DEFAULT_CRON, help="cron schedule (UTC; not minute 0)")
+    _add_targets(schedule)
+    schedule.add_argument("--write", metavar="PATH", help="write the workflow there instead of printing it")
     schedule.set_defaults(func=_schedule)
+
+
+def _add_targets(parser: argparse.ArgumentParser) -> None:
+    """The publishing targets, the same flags for `publish` and for the workflow `schedule` writes."""
+    parser.add_argument("--issue", action="store_true", help="keep one tracking issue per repository and workflow")
+    parser.add_argument("--pages", action="store_true", help="publish the dashboard on GitHub Pages (public!)")
+    parser.add_argument("--pr", type=int, metavar="N", help="keep one comment with the summary on pull request N")
+
+
+def _add_publish(sub: argparse._SubParsersAction) -> None:
+    publish = sub.add_parser(
+        "publish", formatter_class=HELP, help="put a finished report where the team looks (token from env)"
+    )
+    publish.add_argument("--out", dest="out_dir", default=DEFAULTS["out_dir"], help="the report folder to publish")
+    publish.add_argument("--repo", help="OWNER/REPO to publish to (none: the repository the report is about)")
+    _add_targets(publish)
+    publish.add_argument("--api-url", default=GITHUB_API_URL, help="GitHub API URL")
+    publish.add_argument(
+        "--github-output", metavar="FILE", help="append the verdicts as step outputs there ($GITHUB_OUTPUT)"
+    )
+    publish.set_defaults(func=_publish)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fetch(sub)
     _add_report(sub)
     _add_schedule(sub)
+    _add_publish(sub)
     classify = sub.add_parser("classify", formatter_class=HELP, help="name the failure in saved job logs")
     classify.add_argument("logfiles", nargs="+", metavar="LOGFILE", help="a job log as GitHub serves it")
     classify.add_argument("--taxonomy", help="a team's extra rules file, tried before the shipped rules")

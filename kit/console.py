@@ -6,9 +6,14 @@ is the one place that turns them into text, so the CLI stays a parser and the li
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from kit.analysis.criteria import FAIL, NED, PASS
 from kit.patch.repo import RepoResult
+from kit.publish.folder import HTML, SUMMARY_MD
+from kit.publish.run import PublishOutcome
 from kit.vocabulary import CODEX_ACTION
 
 
@@ -72,3 +77,30 @@ def classify_line(name: str, verdict: Any) -> str:
 def warning_lines(report: dict[str, Any]) -> list[str]:
     """Why the report's history may be incomplete (stderr), each with the command that completes it."""
     return [f"codex-kit: warning: {warning}" for warning in report["period"]["warnings"]]
+
+
+def publish_lines(outcome: PublishOutcome) -> list[str]:
+    """What each publishing target did (the failures are raised apart, as one error)."""
+    lines = []
+    for done in outcome.published:
+        lines.append(f"{done.target}: {done.action} {done.where}")
+        lines += [f"  note: {note}" for note in done.notes]
+    return lines
+
+
+def job_outputs(report: dict[str, Any], folder: Path) -> list[str]:
+    """The report as GitHub step outputs (`name=value` lines): the overall verdict, the files, a count per verdict.
+
+    The overall verdict is the worst one: FAIL when any criterion failed, else NOT ENOUGH DATA when any
+    lacked data, else PASS.
+    """
+    counts = Counter(v["status"] for v in report["verdicts"])
+    overall = next((s for s in (FAIL, NED) if counts[s]), PASS)
+    return [
+        f"verdict={overall}",
+        f"html={folder / HTML}",
+        f"summary={folder / SUMMARY_MD}",
+        f"passed={counts[PASS]}",
+        f"failed={counts[FAIL]}",
+        f"not-enough-data={counts[NED]}",
+    ]

@@ -19,6 +19,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=120)  # fmt: skip
 
 
+PINNED = "a/codex-kit@0123456789abcdef0123456789abcdef01234567"
 CASES = {
     "report-out-is-a-file": (["report", "--out", "afile"], "is a file"),
     "report-cache-without-repo": (["report", "--cache", "."], "--cache needs --repo"),
@@ -31,8 +32,8 @@ CASES = {
                       "its name does not resolve"),
     "fetch-bad-pattern": (["fetch", "--repo", "a/b", "--cache", "c", "--codex-step-pattern", "("],
                           "is not a valid regular expression"),
-    "schedule-write-under-a-file": (["schedule", "--write", "afile/x.yml"], "cannot write there"),
-    "schedule-bad-cron": (["schedule", "--cron", "notacron"], "is not a cron schedule"),
+    "schedule-write-under-a-file": (["schedule", "--action", PINNED, "--write", "afile/x.yml"], "cannot write there"),
+    "schedule-bad-cron": (["schedule", "--action", PINNED, "--cron", "notacron"], "is not a cron schedule"),
     "sample-out-is-a-file": (["sample", "--out", "afile"], "cannot write the history cache there"),
     "patch-missing-folder": (["patch", "missing"], "not a directory"),
     "usage": (["report", "--no-such-flag"], "unrecognized arguments"),

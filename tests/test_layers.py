@@ -1,4 +1,4 @@
-"""The packages read top-down: cli → report → analysis → history, with patch beside history and the
+"""The packages read top-down: cli → console → publish → report → analysis → history, with patch beside history and the
 foundations (vocabulary, errors, textfile, taxonomy) below everything. No import runs upward or
 sideways, including imports inside functions, and no library module takes argparse objects."""
 
@@ -12,7 +12,7 @@ import pytest
 KIT = Path(__file__).resolve().parents[1] / "kit"
 
 # Higher numbers may import lower ones; equal numbers only within the same package.
-LAYERS = {"cli": 7, "console": 6, "report": 5, "analysis": 4, "sample": 3, "history": 2, "patch": 2}
+LAYERS = {"cli": 8, "console": 7, "publish": 6, "report": 5, "analysis": 4, "sample": 3, "history": 2, "patch": 2}
 FOUNDATION = 0
 
 

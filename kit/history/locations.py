@@ -1,12 +1,15 @@
 """Where history lives when the user names no place: the user's cache folder, or the shipped sample.
 
 Both the CLI and the report notebook need these defaults; defining them here (below both) keeps
-the report from importing a command module or the sample generator for two constants.
+the report from importing a command module or the sample generator for two constants. The sample
+is package data (`kit.data`, the checkout's top-level `data/` folder), found with importlib.resources:
+never a path computed from this file, which points nowhere useful in an installed wheel.
 """
 
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -18,7 +21,7 @@ from kit.errors import UsageError
 
 SAMPLE_REPO: Final = "acme/ledger"
 SAMPLE_WORKFLOW: Final = "invariants.yml"
-SAMPLE_ROOT: Final = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_ROOT: Final = Path(str(resources.files("kit.data").joinpath("sample")))
 
 
 def default_cache_root() -> Path:

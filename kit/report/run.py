@@ -11,10 +11,10 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,9 @@ from kit.errors import ReportError, UsageError
 from kit.report.data import check_inputs
 
 NOTEBOOK_NAME = "reliability_report.ipynb"
-# A source checkout has the notebook beside the package; an installed codex-kit has it under share/.
-CANDIDATES = (
-    Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK_NAME,
-    Path(sys.prefix) / "share" / "codex-kit" / "notebooks" / NOTEBOOK_NAME,
-)
-NOTEBOOK = next((path for path in CANDIDATES if path.exists()), CANDIDATES[0])
+# Package data (`kit.notebooks`, the checkout's top-level notebooks/ folder): the same lookup in a wheel,
+# `pip install git+…` and an editable install.
+NOTEBOOK = Path(str(resources.files("kit.notebooks").joinpath(NOTEBOOK_NAME)))
 _REMOTE = re.compile(r"<(script|link)\b[^>]*(?:src|href)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.IGNORECASE)
 
 
@@ -65,7 +62,7 @@ def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResul
     whole set exists, so a failed report leaves the previous one as it was rather than half-replaced.
     """
     if not NOTEBOOK.exists():
-        raise ReportError(f"{NOTEBOOK}: the report notebook is missing (install codex-kit from its repository)")
+        raise ReportError(f"{NOTEBOOK}: the report notebook is missing from this codex-kit installation (reinstall it)")
     started = time.monotonic()
     out_dir = Path(params.out_dir).resolve()
     check_inputs(params)

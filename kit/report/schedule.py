@@ -1,15 +1,19 @@
-"""A GitHub Actions workflow that runs the report on a schedule and publishes it.
+"""A GitHub Actions workflow that runs the report on a schedule through codex-kit's own action.
 
-The cron avoids minute 0 (GitHub delays or drops scheduled runs at the top of the hour). The
-report is an artifact by default, because GitHub Pages sites are public even for most private
-repositories; `pages=True` adds a deploy job for teams that want a stable URL. The history cache
-is kept between runs with actions/cache so each refresh only asks GitHub what changed.
+The workflow has one step, `uses: OWNER/codex-kit@REF` (the action.yml at the root of this
+repository), pinned to what the user names: a 40-hex commit SHA is immutable; a tag or branch can be
+moved under the workflow, hence the warning. Permissions are least privilege: nothing at the
+workflow level, `actions: read` for the job, and a write scope only for each publishing target
+turned on. The cron avoids minute 0 (GitHub delays or drops scheduled runs at the top of the hour).
+Every value from an argument is validated and written as a quoted YAML scalar (cron, `with:`
+values), never into a `run:` script: the action passes its inputs to shell through `env:` only.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from cronsim import CronSim, CronSimError
@@ -18,8 +22,9 @@ from kit.errors import UsageError
 from kit.history.locations import SAMPLE_WORKFLOW
 
 DEFAULT_CRON = "23 6 * * 1"  # Mondays 06:23 UTC: not minute 0, which GitHub delays or drops
-OWNER_EXPRESSION = "${{ github.repository_owner }}"  # the one expression --install may carry
-DEFAULT_INSTALL = f"git+https://github.com/{OWNER_EXPRESSION}/codex-kit"
+_ACTION = re.compile(r"(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@(?P<ref>[A-Za-z0-9_./-]+)")
+_SHA = re.compile(r"[0-9a-f]{40}")
+_WORKFLOW_FILE = re.compile(r"[A-Za-z0-9_.-]+\.ya?ml")
 
 TEMPLATE = """\
 # Written by `codex-kit schedule`: a scheduled Codex reliability report.
@@ -27,11 +32,10 @@ name: Codex reliability report
 
 on:
   schedule:
-    - cron: "{cron}"
+    - cron: {cron}
   workflow_dispatch:
 
-permissions:
-  contents: read
+permissions: {{}}
 
 concurrency:
   group: codex-reliability-report
@@ -39,84 +43,81 @@ concurrency:
 
 jobs:
   report:
+    name: Codex reliability report
     runs-on: ubuntu-latest
     timeout-minutes: 30
     permissions:
-      actions: read
-      contents: read
+{permissions}
     steps:
-      - uses: actions/setup-python@v6
+      - name: Codex reliability report
+        uses: {action}
         with:
-          python-version: "3.11"
-      - name: Install codex-kit
-        env:
-          CODEX_KIT_SOURCE: {install}
-        run: python -m pip install "codex-kit @ $CODEX_KIT_SOURCE"
-      - name: Restore the history cache
-        uses: actions/cache@v5
-        with:
-          path: ${{{{ runner.temp }}}}/codex-kit-cache
-          key: codex-kit-history-${{{{ github.run_id }}}}
-          restore-keys: codex-kit-history-
-      - name: Fetch history and run the report
-        env:
-          GITHUB_TOKEN: ${{{{ github.token }}}}
-          CACHE_DIR: ${{{{ runner.temp }}}}/codex-kit-cache
-          REPO: ${{{{ github.repository }}}}
-          WORKFLOW: {workflow}
-        run: |
-          set +e
-          codex-kit report --repo "$REPO" --workflow "$WORKFLOW" --fetch --cache "$CACHE_DIR" --out report
-          status=$?
-          if [ -f report/summary.md ]; then cat report/summary.md >> "$GITHUB_STEP_SUMMARY"; fi
-          if [ "$status" -eq 2 ]; then exit 2; fi
-          echo "codex-kit report exit status: $status (1 means a criterion failed)"
-      - name: Upload the report
-        if: ${{{{ !cancelled() }}}}
-        uses: actions/upload-artifact@v6
-        with:
-          name: codex-reliability-report
-          path: report/
-{pages}"""
-
-PAGES = """\
-      - name: Prepare the Pages site
-        run: mkdir -p site && cp report/reliability_report.html site/index.html
-      - uses: actions/upload-pages-artifact@v4
-        with:
-          path: site
-
-  deploy:
-    needs: report
-    runs-on: ubuntu-latest
-    permissions:
-      pages: write
-      id-token: write
-    environment:
-      name: github-pages
-      url: ${{ steps.deployment.outputs.page_url }}
-    steps:
-      - id: deployment
-        uses: actions/deploy-pages@v5
+{inputs}
 """
 
 
-def schedule_workflow(workflow: str = SAMPLE_WORKFLOW, cron: str = DEFAULT_CRON, pages: bool = False,
-                      install: str = DEFAULT_INSTALL) -> str:  # fmt: skip
-    """The workflow text. Every value from an argument is validated and reaches the workflow only as a
-    quoted `env:` value (or the cron string), never inside a `run:` script, so it cannot run as code."""
-    _check_cron(cron)
-    if not _WORKFLOW_FILE.fullmatch(workflow):
-        raise UsageError(f"--workflow must be a workflow file name such as ci.yml, got {workflow!r}")
-    if not _SOURCE.fullmatch(install.replace(OWNER_EXPRESSION, "owner")):
-        raise UsageError(f"--install must be a git+https:// or https:// URL (no spaces or quotes), got {install!r}")
+@dataclass(frozen=True)
+class Schedule:
+    """What `codex-kit schedule` writes: the action to use, when, about what, and where to publish."""
+
+    action: str  # OWNER/codex-kit@REF
+    workflow: str = SAMPLE_WORKFLOW
+    cron: str = DEFAULT_CRON
+    issue: bool = False
+    pages: bool = False
+    pr: int | None = None
+
+    def permissions(self) -> dict[str, tuple[str, str]]:
+        """Least privilege: reading the Actions history, plus one write scope per target turned on (scope ->
+        (access, why), the why written beside it in the workflow)."""
+        granted = {"actions": ("read", "read the workflow's runs, jobs and logs")}
+        if self.issue:
+            granted["issues"] = ("write", "keep the tracking issue")
+        if self.pages:
+            granted["contents"] = ("write", "commit the dashboard to the gh-pages branch")
+            granted["pages"] = ("write", "turn on GitHub Pages for gh-pages")
+        if self.pr:
+            granted["pull-requests"] = ("write", "keep the summary comment on the pull request")
+        return granted
+
+    def inputs(self) -> dict[str, str]:
+        given = {"workflow": self.workflow}
+        given |= {"issue": "true"} if self.issue else {}
+        given |= {"pages": "true"} if self.pages else {}
+        given |= {"pr": str(self.pr)} if self.pr else {}
+        return given
+
+
+def schedule_workflow(schedule: Schedule) -> str:
+    """The workflow text, after every argument has been checked."""
+    _check(schedule)
     return TEMPLATE.format(
-        cron=cron, workflow=json.dumps(workflow), install=json.dumps(install), pages=PAGES if pages else ""
+        cron=json.dumps(schedule.cron),
+        action=schedule.action,
+        permissions="\n".join(f"      {k}: {v}  # {why}" for k, (v, why) in schedule.permissions().items()),
+        inputs="\n".join(f"          {k}: {json.dumps(v)}" for k, v in schedule.inputs().items()),
     )
 
 
-_WORKFLOW_FILE = re.compile(r"[A-Za-z0-9_.-]+\.ya?ml")
-_SOURCE = re.compile(r"(?:git\+)?https://[^\s'\"\\`;|&<>]+")
+def action_warning(action: str) -> str | None:
+    """Why a ref that is not a commit SHA is a risk (None for a SHA)."""
+    match = _ACTION.fullmatch(action)
+    if match and not _SHA.fullmatch(match["ref"]):
+        return (
+            f"--action {action}: {match['ref']!r} is a tag or branch that can be moved to other code; pin a commit "
+            f"SHA ({match['repo']}@<40 hex digits>, e.g. from `git rev-parse {match['ref']}`)"
+        )
+    return None
+
+
+def _check(schedule: Schedule) -> None:
+    if not _ACTION.fullmatch(schedule.action) or ".." in schedule.action:
+        raise UsageError(f"--action must be OWNER/REPO@REF (a commit SHA is best), got {schedule.action!r}")
+    if not _WORKFLOW_FILE.fullmatch(schedule.workflow):
+        raise UsageError(f"--workflow must be a workflow file name such as ci.yml, got {schedule.workflow!r}")
+    if schedule.pr is not None and schedule.pr < 1:
+        raise UsageError(f"--pr must be a pull request number, got {schedule.pr}")
+    _check_cron(schedule.cron)
 
 
 def _check_cron(cron: str) -> None:

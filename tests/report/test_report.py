@@ -100,14 +100,15 @@ def test_fetch_then_report_offline_and_the_token_stays_secret(tmp_path: Path, mo
 @pytest.mark.parametrize("pages", [False, True])
 def test_schedule_workflow_lints_clean(tmp_path: Path, pages: bool) -> None:
     target = tmp_path / ".github" / "workflows" / "codex-report.yml"
-    assert main(["schedule", "--write", str(target), *(["--pages"] if pages else [])]) == 0
+    action = "acme/codex-kit@0123456789abcdef0123456789abcdef01234567"
+    assert main(["schedule", "--action", action, "--write", str(target), *(["--pages"] if pages else [])]) == 0
     assert not lint.actionlint([target])
     assert lint.schema_ok(target)
     assert "23 6 * * 1" in target.read_text()
 
 
 def test_schedule_refuses_minute_zero(capsys) -> None:
-    assert main(["schedule", "--cron", "0 6 * * *"]) == 2
+    assert main(["schedule", "--action", "acme/codex-kit@v1", "--cron", "0 6 * * *"]) == 2
     assert "minute other than 0" in capsys.readouterr().err
 
 

@@ -58,6 +58,7 @@ class FakeGitHub:
         self.before_request: Callable[[int], None] | None = None  # called with the number of requests so far
         self.stall = 3.0
         self.lock = threading.Lock()
+        self.publishing = Publishing(self)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -93,6 +94,14 @@ class FakeGitHub:
             disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
+                fake.handle(self)
+
+            def do_POST(self) -> None:  # publishing endpoints only (the block at the end)
+                self.sent_body = Publishing.read_body(self)  # read first: a fault or a 401 must not leave it unread
+                fake.handle(self)
+
+            def do_PATCH(self) -> None:
+                self.sent_body = Publishing.read_body(self)
                 fake.handle(self)
 
             def log_message(self, *args: object) -> None:
@@ -133,6 +142,8 @@ class FakeGitHub:
         self._route(request, path, query)
 
     def _route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> None:
+        if self.publishing.route(request, path, query):
+            return
         prefix = f"/repos/{self.repo}/actions"
         if path.lower().startswith(prefix.lower()):  # GitHub's owner and repository names ignore case
             path = prefix + path[len(prefix) :]
@@ -271,3 +282,321 @@ class FakeGitHub:
             request.close_connection = True
             return
         self._send(request, path, fault.status, fault.body, fault.headers)
+
+
+# --- publishing: issues, comments, git data, Pages and the pinIssue mutation ------------------------------
+# Everything `codex-kit publish` asks, kept apart from the Actions history above. Shapes follow GitHub's
+# REST descriptions of `issue`, `issue-comment`, `git-ref`, `git-tree`, `git-commit` and `page` (the fields
+# the kit reads, and the ones a client must not trip over); the issue listing holds pull requests too,
+# as GitHub's does. Writes are recorded in `writes` as (method, path) so tests can count them.
+
+
+def git_blob_sha(content: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+class Publishing:
+    """The publishing side of one fake repository."""
+
+    def __init__(self, fake: FakeGitHub) -> None:
+        self.fake = fake
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.comments: dict[int, dict[str, Any]] = {}
+        self.objects: dict[str, dict[str, Any]] = {}  # sha -> a tree or a commit as GitHub returns it
+        self.refs: dict[str, str] = {}  # "heads/gh-pages" -> commit sha
+        self.pages: dict[str, Any] | None = None
+        self.pinned: list[str] = []  # node ids, in the order they were pinned
+        self.writes: list[tuple[str, str]] = []
+        self.write_faults: list[Fault] = []  # like FakeGitHub.faults, for POST and PATCH requests only
+        self.clock = 0
+        self.next_comment = 900_000_001
+
+    # --- data the tests add ----------------------------------------------------------------------------
+    def add_issue(self, title: str, body: str, state: str = "open", pull_request: bool = False) -> dict[str, Any]:
+        number = len(self.issues) + 1
+        repo, api = self.fake.repo, self.fake.url
+        kind = "pull" if pull_request else "issues"
+        issue = {
+            "id": 2_000_000 + number, "node_id": f"I_kwDOAbc{number:06d}", "number": number,
+            "url": f"{api}/repos/{repo}/issues/{number}", "repository_url": f"{api}/repos/{repo}",
+            "comments_url": f"{api}/repos/{repo}/issues/{number}/comments",
+            "html_url": f"https://github.com/{repo}/{kind}/{number}", "title": title, "body": body, "state": state,
+            "state_reason": "completed" if state == "closed" else None, "locked": False, "active_lock_reason": None,
+            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}, "labels": [], "assignee": None,
+            "assignees": [], "milestone": None, "comments": 0, "author_association": "NONE",
+            "created_at": self._now(), "updated_at": self._now(),
+            "closed_at": self._now() if state == "closed" else None,
+        }  # fmt: skip
+        if pull_request:
+            issue["pull_request"] = {"url": f"{api}/repos/{repo}/pulls/{number}", "html_url": issue["html_url"],
+                                     "diff_url": issue["html_url"] + ".diff", "patch_url": issue["html_url"] + ".patch",
+                                     "merged_at": None}  # fmt: skip
+        self.issues[number] = issue
+        return issue
+
+    def tracking_issues(self) -> list[dict[str, Any]]:
+        return [i for i in self.issues.values() if "codex-kit:" in (i["body"] or "") and "pull_request" not in i]
+
+    def tree_files(self, ref: str = "heads/gh-pages") -> dict[str, str]:
+        """path -> content of the tree the ref's commit points at."""
+        commit = self.objects[self.refs[ref]]
+        return {e["path"]: e["content"] for e in self.objects[commit["tree"]["sha"]]["tree"]}
+
+    def commits_on(self, ref: str = "heads/gh-pages") -> int:
+        count, sha = 0, self.refs.get(ref)
+        while sha:
+            count += 1
+            parents = self.objects[sha]["parents"]
+            sha = parents[0]["sha"] if parents else None
+        return count
+
+    # --- routing -------------------------------------------------------------------------------------------
+    def route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> bool:
+        """Answer a publishing request; False leaves it to the Actions routes."""
+        base = f"/repos/{self.fake.repo}"
+        if path.lower().startswith(base.lower()):
+            path = base + path[len(base) :]
+        method = request.command
+        body = getattr(request, "sent_body", {})
+        if method != "GET":
+            self.writes.append((method, path))
+            fault = next((f for f in self.write_faults if f.times > 0 and re.search(f.path, path)), None)
+            if fault is not None:
+                fault.times -= 1
+                self.fake._apply(request, fault, path)
+                return True
+        rest = path[len(base) :] if path.startswith(base + "/") else None
+        if path == "/graphql" and method == "POST":
+            self._graphql(request, path, body)
+            return True
+        if rest is None:
+            return False
+        for pattern, handler in (
+            (r"/issues", self._issues), (r"/issues/(\d+)", self._issue), (r"/issues/(\d+)/comments", self._comments),
+            (r"/issues/comments/(\d+)", self._comment), (r"/git/ref/(.+)", self._get_ref), (r"/git/refs", self._refs),
+            (r"/git/refs/(.+)", self._update_ref), (r"/git/trees(?:/(\w+))?", self._tree),
+            (r"/git/commits(?:/(\w+))?", self._commit), (r"/pages", self._pages),
+        ):  # fmt: skip
+            if match := re.fullmatch(pattern, rest):
+                handler(request, path, method, query, body, *match.groups())
+                return True
+        return False
+
+    def _now(self) -> str:
+        self.clock += 1
+        return f"2026-11-01T00:{self.clock // 60 % 60:02d}:{self.clock % 60:02d}Z"
+
+    @staticmethod
+    def read_body(request: BaseHTTPRequestHandler) -> dict[str, Any]:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else {}
+
+    def _list(self, request, path: str, query: dict[str, str], items: list[dict[str, Any]]) -> None:
+        """A bare JSON array page, with a `Link` header, as GitHub's issue and comment listings are."""
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = max(int(query.get("page", 1)), 1)
+        last = max(1, -(-len(items) // per_page))
+        headers = {}
+        if page < last:
+            keep = {k: v for k, v in query.items() if k != "page"}
+            base = f"{self.fake.url}{path}"
+            headers["Link"] = (
+                f'<{base}?{urlencode({**keep, "page": page + 1})}>; rel="next", '
+                f'<{base}?{urlencode({**keep, "page": last})}>; rel="last"'
+            )
+        self.fake._send(request, path, 200, items[(page - 1) * per_page : page * per_page], headers)
+
+    def _invalid(self, request, path: str, message: str) -> None:
+        body = {"message": message, "documentation_url": "https://docs.github.com/rest", "status": "422"}
+        self.fake._send(request, path, 422, body)
+
+    # --- issues and comments ---------------------------------------------------------------------------------
+    def _issues(self, request, path, method, query, body) -> None:
+        if method == "POST":
+            if not body.get("title"):
+                self._invalid(request, path, "Validation Failed")
+                return
+            self.fake._send(request, path, 201, self.add_issue(body["title"], body.get("body") or ""))
+            return
+        items = list(self.issues.values())
+        state = query.get("state", "open")
+        if state != "all":
+            items = [i for i in items if i["state"] == state]
+        key = "updated_at" if query.get("sort") == "updated" else "created_at"
+        items.sort(key=lambda i: (i[key], i["number"]), reverse=query.get("direction", "desc") == "desc")
+        self._list(request, path, query, items)
+
+    def _issue(self, request, path, method, query, body, number) -> None:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            self.fake._not_found(request, path)
+            return
+        if method == "PATCH":
+            for key in ("title", "body", "state"):
+                if key in body:
+                    issue[key] = body[key]
+            issue["updated_at"] = self._now()
+        self.fake._send(request, path, 200, issue)
+
+    def _comments(self, request, path, method, query, body, number) -> None:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            self.fake._not_found(request, path)
+            return
+        if method == "POST":
+            comment_id = self.next_comment
+            self.next_comment += 1
+            repo, api = self.fake.repo, self.fake.url
+            comment = {
+                "id": comment_id, "node_id": f"IC_kwDOAbc{comment_id}",
+                "url": f"{api}/repos/{repo}/issues/comments/{comment_id}",
+                "html_url": f"{issue['html_url']}#issuecomment-{comment_id}", "issue_url": issue["url"],
+                "body": body.get("body", ""), "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+                "created_at": self._now(), "updated_at": self._now(), "author_association": "NONE",
+                "_issue": issue["number"],
+            }  # fmt: skip
+            self.comments[comment_id] = comment
+            issue["comments"] += 1
+            self.fake._send(request, path, 201, self._public(comment))
+            return
+        mine = [self._public(c) for c in self.comments.values() if c["_issue"] == issue["number"]]
+        self._list(request, path, query, mine)
+
+    def _comment(self, request, path, method, query, body, comment_id) -> None:
+        comment = self.comments.get(int(comment_id))
+        if comment is None:
+            self.fake._not_found(request, path)
+            return
+        if method == "PATCH":
+            comment["body"] = body.get("body", comment["body"])
+            comment["updated_at"] = self._now()
+        self.fake._send(request, path, 200, self._public(comment))
+
+    @staticmethod
+    def _public(comment: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in comment.items() if not k.startswith("_")}
+
+    # --- git data ----------------------------------------------------------------------------------------------
+    def _ref_body(self, name: str) -> dict[str, Any]:
+        sha, url = self.refs[name], f"{self.fake.url}/repos/{self.fake.repo}/git"
+        return {"ref": f"refs/{name}", "node_id": f"REF_{sha[:12]}", "url": f"{url}/refs/{name}",
+                "object": {"sha": sha, "type": "commit", "url": f"{url}/commits/{sha}"}}  # fmt: skip
+
+    def _get_ref(self, request, path, method, query, body, name) -> None:
+        if method != "GET" or name not in self.refs:
+            self.fake._not_found(request, path)  # GitHub answers 404 for a branch that does not exist
+            return
+        self.fake._send(request, path, 200, self._ref_body(name))
+
+    def _refs(self, request, path, method, query, body) -> None:
+        name = str(body.get("ref", "")).removeprefix("refs/")
+        if method != "POST" or not name.startswith("heads/") or body.get("sha") not in self.objects:
+            self._invalid(request, path, "Reference update failed")
+            return
+        if name in self.refs:
+            self._invalid(request, path, "Reference already exists")
+            return
+        self.refs[name] = body["sha"]
+        self.fake._send(request, path, 201, self._ref_body(name))
+
+    def _update_ref(self, request, path, method, query, body, name) -> None:
+        if method != "PATCH" or name not in self.refs:
+            self.fake._not_found(request, path)
+            return
+        new = self.objects.get(body.get("sha", ""))
+        if new is None or (not body.get("force") and self.refs[name] not in [p["sha"] for p in new["parents"]]):
+            self._invalid(request, path, "Update is not a fast forward")
+            return
+        self.refs[name] = body["sha"]
+        self.fake._send(request, path, 200, self._ref_body(name))
+
+    def _tree(self, request, path, method, query, body, sha) -> None:
+        if method == "GET":
+            tree = self.objects.get(sha or "")
+            if tree is None or "tree" not in tree or "truncated" not in tree:
+                self.fake._not_found(request, path)
+                return
+            self.fake._send(request, path, 200, {k: v for k, v in tree.items() if k != "tree"} | {
+                "tree": [{k: v for k, v in e.items() if k != "content"} for e in tree["tree"]]})  # fmt: skip
+            return
+        entries = []
+        for entry in body.get("tree", []):
+            content = entry.get("content", "")
+            blob = git_blob_sha(content.encode())
+            entries.append({"path": entry["path"], "mode": entry.get("mode", "100644"), "type": "blob", "sha": blob,
+                            "size": len(content.encode()), "content": content,
+                            "url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}"})  # fmt: skip
+        entries.sort(key=lambda e: e["path"])
+        tree_sha = hashlib.sha1(json.dumps([[e["path"], e["sha"]] for e in entries]).encode()).hexdigest()
+        tree = {"sha": tree_sha, "url": f"{self.fake.url}/repos/{self.fake.repo}/git/trees/{tree_sha}",
+                "tree": entries, "truncated": False}  # fmt: skip
+        self.objects[tree_sha] = tree
+        self.fake._send(request, path, 201, {**tree, "tree": [{k: v for k, v in e.items() if k != "content"}
+                                                               for e in entries]})  # fmt: skip
+
+    def _commit(self, request, path, method, query, body, sha) -> None:
+        git = f"{self.fake.url}/repos/{self.fake.repo}/git"
+        if method == "GET":
+            commit = self.objects.get(sha or "")
+            if commit is None or "message" not in commit:
+                self.fake._not_found(request, path)
+                return
+            self.fake._send(request, path, 200, commit)
+            return
+        if body.get("tree") not in self.objects or any(p not in self.objects for p in body.get("parents", [])):
+            self._invalid(request, path, "Tree SHA does not exist")
+            return
+        stamp = self._now()
+        digest = hashlib.sha1(json.dumps([body["tree"], body.get("parents", []), body.get("message"), stamp]).encode())
+        sha = digest.hexdigest()
+        person = {"name": "github-actions[bot]", "email": "41898282+github-actions[bot]@users.noreply.github.com",
+                  "date": stamp}  # fmt: skip
+        commit = {
+            "sha": sha, "node_id": f"C_kwDOAbc{sha[:10]}", "url": f"{git}/commits/{sha}",
+            "html_url": f"https://github.com/{self.fake.repo}/commit/{sha}", "author": person, "committer": person,
+            "message": body.get("message", ""), "tree": {"sha": body["tree"], "url": f"{git}/trees/{body['tree']}"},
+            "parents": [{"sha": p, "url": f"{git}/commits/{p}", "html_url": f"https://github.com/{self.fake.repo}/commit/{p}"}
+                        for p in body.get("parents", [])],
+            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                             "verified_at": None},
+        }  # fmt: skip
+        self.objects[sha] = commit
+        self.fake._send(request, path, 201, commit)
+
+    # --- Pages and GraphQL -------------------------------------------------------------------------------------------
+    def _pages(self, request, path, method, query, body) -> None:
+        if method == "GET":
+            self.fake._send(request, path, 200, self.pages) if self.pages else self.fake._not_found(request, path)
+            return
+        if self.pages is not None:
+            self.fake._send(request, path, 409, {"message": "GitHub Pages is already enabled.",
+                                                 "documentation_url": "https://docs.github.com/rest"})  # fmt: skip
+            return
+        owner, name = self.fake.repo.split("/")
+        source = body.get("source") or {}
+        self.pages = {
+            "url": f"{self.fake.url}/repos/{self.fake.repo}/pages", "status": None, "cname": None, "custom_404": False,
+            "html_url": f"https://{owner}.github.io/{name}/", "build_type": body.get("build_type", "legacy"),
+            "source": {"branch": source.get("branch"), "path": source.get("path", "/")}, "public": True,
+            "https_enforced": True, "protected_domain_state": None, "pending_domain_unverified_at": None,
+        }  # fmt: skip
+        self.fake._send(request, path, 201, self.pages)
+
+    def _graphql(self, request, path: str, body: dict[str, Any]) -> None:
+        """The one mutation the kit sends: pinIssue(input: {issueId}). GraphQL errors come with HTTP 200."""
+        node = (body.get("variables") or {}).get("issueId")
+        known = {i["node_id"]: i for i in self.issues.values()}
+        if "pinIssue" not in body.get("query", "") or node not in known:
+            message = f"Could not resolve to a node with the global id of '{node}'"
+            answer = {
+                "data": {"pinIssue": None},
+                "errors": [{"type": "NOT_FOUND", "path": ["pinIssue"], "message": message}],
+            }
+            self.fake._send(request, path, 200, answer)
+            return
+        if node not in self.pinned:
+            self.pinned.append(node)
+        self.fake._send(
+            request, path, 200, {"data": {"pinIssue": {"issue": {"number": known[node]["number"], "isPinned": True}}}}
+        )
