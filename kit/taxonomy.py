@@ -26,7 +26,7 @@ import yaml
 
 from kit.errors import UsageError
 
-RULES_FILE = Path(__file__).with_name("taxonomy.yaml")
+RULES_FILE = Path(str(resources.files("kit").joinpath("taxonomy.yaml")))  # package data, as the schema
 SCHEMA_RESOURCE = "taxonomy.schema.json"
 NOT_FAILURES = ("skipped-on-fork",)
 # A Codex failure whose log lines no rule names: it is still reported, with its most informative line.
