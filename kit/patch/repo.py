@@ -9,7 +9,6 @@ What leads outside the repository is never read or written (`kit.patch.paths`).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from kit.errors import RefusedFile, UsageError
 from kit.patch import paths
 from kit.patch.actions import LocalAction, find_local_actions, remote_notes
 from kit.patch.dbtest import DbTestOutcome, plan_db_tests
+from kit.patch.diff import unified_diff
 from kit.patch.workflow import WorkflowPatch, patch_action, patch_workflow
 from kit.textfile import FileState, TextFile, read_file, searchable_text, write_atomic
 from kit.vocabulary import CODEX_ACTION
@@ -203,22 +203,6 @@ def write_checked(path: Path, data: bytes, state: FileState | None, rel: str) ->
     except OSError as err:
         return f"{rel}: cannot write it ({err.strerror or err}); left as it was"
     return None
-
-
-NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-def unified_diff(rel: str, old: bytes, new: bytes) -> str:
-    """A unified diff of the file's real bytes (BOM, CRLF and a missing final newline included) that
-    `git apply` accepts: a last line without a newline is followed by git's `\\ No newline` marker."""
-    pieces = difflib.unified_diff(_lines(old), _lines(new), fromfile=f"a/{rel}", tofile=f"b/{rel}")
-    return "".join(piece if piece.endswith("\n") else f"{piece}\n{NO_NEWLINE}" for piece in pieces)
-
-
-def _lines(data: bytes) -> list[str]:
-    """The file's lines split on LF only, each keeping its own ending (a CR stays part of the line)."""
-    parts = data.decode("utf-8").split("\n")
-    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def patch_db_test_files(root: Path, write: bool, diff: bool = True) -> tuple[DbTestOutcome, list[FileResult]]:

@@ -7,7 +7,9 @@ means for the file (left untouched, reported, exit 2).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +61,27 @@ def patch_action(text: str, where: str = "<action>", local_codex: frozenset[str]
     return _patch(text, where, locate, ACTION_TRANSFORMS)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while one file is patched. A large workflow makes millions of
+    short-lived nodes and marks (none of them in cycles), and the collector's repeated full passes
+    over them made a 2,000-job file cost 60% more per job than a 250-job one; reference counting
+    still frees everything, and the collector runs again as soon as the file is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _patch(text: str, where: str, locate: Locator, transforms: tuple[Transform, ...]) -> WorkflowPatch:
+    with _no_cycle_collection():
+        return _patch_text(text, where, locate, transforms)
+
+
+def _patch_text(text: str, where: str, locate: Locator, transforms: tuple[Transform, ...]) -> WorkflowPatch:
     doc = Document.parse(text, where)
     try:
         plans, edits, names = plan_workflow(doc, locate, transforms)

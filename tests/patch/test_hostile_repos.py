@@ -8,19 +8,25 @@ snapshotted (bytes, modes, symlink targets) before and after.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from yaml import YAMLError
 
 from kit.cli import main
 from kit.patch import yamlread
+from kit.patch.repo import patch_repo
 from kit.textfile import MAX_BYTES, FileChanged, read_file, write_atomic
+from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME
+from tests.support import lint
 from tests.support.tree import changed, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -383,3 +389,55 @@ def test_a_wide_encoded_workflow_without_codex_is_nothing_to_the_kit(site: Site,
     site.write(".github/workflows/wide.yml", "on: push\njobs: {}\n".encode("utf-16"))
     run = patch(site, capsys)
     assert run.code == 0 and "wide.yml" not in run.out + run.err
+
+
+# --- 6. a 2,000-job workflow: patched (near-linear, see benchmarks/patch_many_jobs.py) and still valid ----
+MANY_JOB = """\
+  review-{n}:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: openai/codex-action@v1
+        with:
+          openai-api-key: ${{{{ secrets.OPENAI_API_KEY }}}}
+          prompt: Review part {n}.
+          output-file: review-{n}.md
+      - run: test -s review-{n}.md || exit 1
+"""
+
+
+def actionlint_findings(path: Path) -> Counter:
+    """actionlint's findings on one file (its shellcheck pass off: the kit's scripts are checked with it
+    elsewhere, and 8,000 shellcheck runs would only make this slow)."""
+    done = subprocess.run(
+        [lint.tool("actionlint"), "-shellcheck=", "-pyflakes=", "-format", "{{json .}}", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return Counter((f["kind"], f["message"]) for f in json.loads(done.stdout or "[]"))
+
+
+def test_a_2000_job_workflow_is_patched_and_still_reads_and_lints(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    original = "on: [push, pull_request]\njobs:\n" + "".join(MANY_JOB.format(n=n) for n in range(2000))
+    (tmp_path / "original.yml").write_text(original)
+    target = folder / "many.yml"
+    target.write_text(original)
+    started = time.perf_counter()
+    result = patch_repo(tmp_path, diff=False)
+    print(f"\n2,000 jobs patched in {time.perf_counter() - started:.1f} s ({target.stat().st_size / 1e6:.1f} MB)")
+    (outcome,) = result.files
+    assert outcome.status == "patched" and len(outcome.jobs) == 2000
+    data = yaml.load(target.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # not the kit's reader
+    for n in (0, 999, 1999):
+        steps = data["jobs"][f"review-{n}"]["steps"]
+        names = [step.get("name") for step in steps]
+        assert names.count(PREFLIGHT_STEP_NAME) == 1 and names.count(CONTRACT_STEP_NAME) == 1
+        codex = next(step for step in steps if str(step.get("uses", "")).startswith("openai/codex-action@"))
+        assert codex["continue-on-error"] is True
+        assert steps[-1]["run"] == f"test -s review-{n}.md || exit 0"
+    assert len(data["jobs"]) == 2000
+    assert actionlint_findings(target) - actionlint_findings(tmp_path / "original.yml") == Counter()
