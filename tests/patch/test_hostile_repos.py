@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ from yaml import YAMLError
 from kit.cli import main
 from kit.patch import yamlread
 from kit.patch.repo import patch_repo
+from kit.patch.workflow import patch_workflow
 from kit.textfile import MAX_BYTES, FileChanged, read_file, write_atomic
 from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME
 from tests.support import lint
@@ -441,3 +444,63 @@ def test_a_2000_job_workflow_is_patched_and_still_reads_and_lints(tmp_path: Path
         assert steps[-1]["run"] == f"test -s review-{n}.md || exit 0"
     assert len(data["jobs"]) == 2000
     assert actionlint_findings(target) - actionlint_findings(tmp_path / "original.yml") == Counter()
+
+
+# --- 7. the OS refuses the write: a read-only folder, a full disk ------------------------------------
+def cli(repo: Path, *args: str, prefix: tuple[str, ...] = (), preexec=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "kit.cli", "patch", str(repo), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
+
+
+def without_permission_override() -> tuple[str, ...]:
+    """Root ignores a folder's mode; the same process without the capabilities that let it (and with
+    nothing else changed) meets the mode as any user would. Nothing to do for an ordinary user."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root needs util-linux's setpriv to drop the permission override")
+    return (setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner")
+
+
+def test_a_read_only_workflows_folder_refuses_that_file_and_the_rest_goes_on(site: Site) -> None:
+    prefix = without_permission_override()
+    folder = site.repo / ".github" / "workflows"
+    site.write(".github/workflows/second.yml", CODEX.replace("review:", "second:"))
+    before = snapshot(site.repo, site.outside)
+    os.chmod(folder, 0o555)
+    try:
+        done = cli(site.repo, prefix=prefix)
+    finally:
+        os.chmod(folder, 0o755)
+    assert done.returncode == 3, done.stderr
+    for name in ("normal.yml", "second.yml"):
+        assert f"refused .github/workflows/{name}: cannot write it (Permission denied); left as it was" in done.stderr
+    assert "Traceback" not in done.stderr
+    after = snapshot(site.repo, site.outside)
+    assert changed(before, after) == paths(site, "db/test_policy.sql"), "no temporary file, the DB test patched"
+
+
+def test_a_full_disk_refuses_that_file_and_the_rest_goes_on(site: Site) -> None:
+    """RLIMIT_FSIZE makes every write past 4 KB fail with EFBIG, as a full disk fails with ENOSPC: a real
+    error from the kernel, raised inside the kit's own write. The small DB test still fits."""
+    limit = 4096
+    assert len(DB_TEST) < limit < len(patch_workflow(CODEX).text), "the patched workflow must outgrow the limit"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    before = snapshot(site.repo, site.outside)
+    done = cli(site.repo, preexec=small_files)
+    assert done.returncode == 3, done.stderr
+    assert "refused .github/workflows/normal.yml: cannot write it (File too large); left as it was" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert changed(before, snapshot(site.repo, site.outside)) == paths(site, "db/test_policy.sql")
+    assert (site.repo / NORMAL).read_text() == CODEX
