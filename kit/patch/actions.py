@@ -45,7 +45,10 @@ class LocalAction:
 
 def action_file(root: Path, ref: str) -> Path | None:
     folder = root / ref
-    return next((folder / name for name in ACTION_FILES if (folder / name).is_file()), None)
+    try:
+        return next((folder / name for name in ACTION_FILES if (folder / name).is_file()), None)
+    except OSError:  # a name the file system refuses (too long, …) names no action here
+        return None
 
 
 def steps_of_workflow(data: Any) -> list[tuple[str, list[Any]]]:

@@ -238,7 +238,13 @@ def patch_repo(root: Path, write: bool = True, diff: bool = True) -> RepoResult:
         if problem and str(problem) not in blocked.values():
             blocked[folder] = str(problem)
             files.append(FileResult(folder, "refused", error=str(problem)))
-    workflows = [] if ".github" in blocked or ".github/workflows" in blocked else workflow_files(root)
+    workflows: list[Path] = []
+    if not blocked.keys() & {".github", ".github/workflows"}:
+        try:
+            workflows = workflow_files(root)
+        except OSError as err:
+            error = f".github/workflows: cannot list it ({err.strerror or err}); nothing in it was patched"
+            files.append(FileResult(".github/workflows", "refused", error=error))
     actions = find_local_actions(root, workflows, scan_folder=not blocked.keys() & {".github", ".github/actions"})
     local_codex = frozenset(ref for ref, action in actions.items() if action.runs_codex and not action.outside)
     for path in workflows:

@@ -504,3 +504,25 @@ def test_a_full_disk_refuses_that_file_and_the_rest_goes_on(site: Site) -> None:
     assert "Traceback" not in done.stderr
     assert changed(before, snapshot(site.repo, site.outside)) == paths(site, "db/test_policy.sql")
     assert (site.repo / NORMAL).read_text() == CODEX
+
+
+def test_an_unreadable_workflows_folder_is_refused_and_the_rest_goes_on(site: Site) -> None:
+    prefix = without_permission_override()
+    folder = site.repo / ".github" / "workflows"
+    before = snapshot(site.repo, site.outside)
+    os.chmod(folder, 0o000)
+    try:
+        done = cli(site.repo, prefix=prefix)
+    finally:
+        os.chmod(folder, 0o755)
+    assert done.returncode == 3, done.stderr
+    assert "refused .github/workflows: cannot list it (Permission denied)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert changed(before, snapshot(site.repo, site.outside)) == paths(site, "db/test_policy.sql")
+
+
+def test_a_local_action_name_the_file_system_refuses_is_not_followed(site: Site, capsys) -> None:
+    site.write(".github/workflows/caller.yml", CALLER.format(ref="./" + "x" * 5000))
+    run = patch(site, capsys)
+    assert run.code == 0 and run.changed == paths(site, NORMAL, "db/test_policy.sql")
+    no_traceback(run)
