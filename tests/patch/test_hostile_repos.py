@@ -235,16 +235,18 @@ def test_a_symlinked_action_file_is_refused_not_replaced(site: Site, capsys) -> 
         ("ABSOLUTE", "is an absolute path; name files relative to the repository root"),
         ("db/linked.sql", "`db/linked.sql` leads outside the repository"),
         ("~/victim.sql", "`~/victim.sql` is an absolute path"),
+        ("db/inside.sql", "db/inside.sql: is a symlink; the kit reads and edits only regular files"),
     ],
-    ids=["dotdot", "absolute", "symlink-out", "home"],
+    ids=["dotdot", "absolute", "symlink-out", "home", "symlink-in"],
 )
 def test_db_tests_outside_the_repository_are_refused(site: Site, capsys, name: str, reason: str) -> None:
     site.link("db/linked.sql", site.outside / "victim.sql")
+    site.link("db/inside.sql", "test_policy.sql")
     name = str(site.outside / "victim.sql") if name == "ABSOLUTE" else name
     site.write("pyproject.toml", f'[tool.codex-kit]\ndb-tests = ["{name}"]\n')
     run = patch(site, capsys)
     assert run.code == 3
-    assert "refused " in run.err and "[tool.codex-kit] db-tests" in run.err and reason in run.err
+    assert "refused " in run.err and "[tool.codex-kit] db-tests" in run.err and reason in run.err, run.err
     assert run.changed == paths(site, NORMAL), "the workflow is still patched; no DB test is touched"
     no_traceback(run)
 
