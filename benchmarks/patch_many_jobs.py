@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| jobs | first run | per job | vs smallest | second run (no change) | bytes before → after |"
-        + (" with diff |" if args.diff else "")
+        + (" a --diff run (patch + diff, no write) |" if args.diff else "")
     )
     print("|---|---|---|---|---|---|" + ("---|" if args.diff else ""))
     base = None
