@@ -10,8 +10,10 @@ The loader is PyYAML's pure-Python one. libyaml's marks are character offsets to
 it on é, emoji and CJK text), but at the end of a file with no final newline it puts a block
 collection's end on a line that does not exist, and its scanner errors drop the offending
 character ("found character that cannot start any token"); the patch reports those marks and
-messages to users, so it reads with the pure loader. Marks are character offsets into the `str`
-being parsed: slice that `str`, never its encoded bytes.
+messages to users, so it reads with the pure loader. The one exception is re-reading the kit's own
+output to verify it (`compose_and_load_fast`, several times faster on a large file): when libyaml's
+reading shows any problem, the pure reader reads it again and decides. Marks are character offsets
+into the `str` being parsed: slice that `str`, never its encoded bytes.
 
 Reading is bounded, because the files come from repositories the kit does not control: nesting
 deeper than `MAX_DEPTH` (PyYAML's composer recurses, so 100k `[` would end in a RecursionError) and
