@@ -46,7 +46,7 @@ def user_path(text: str) -> Path:
 def _patch(args: argparse.Namespace) -> int:
     from kit.patch.repo import patch_repo
 
-    result = patch_repo(user_path(args.repo_dir), write=not (args.check or args.diff), diff=args.diff or args.json)
+    result = patch_repo(user_path(args.repo_dir), write=not (args.check or args.diff), diff=args.diff)
     if args.json:
         mode = "check" if args.check else "diff" if args.diff else "write"
         print(json.dumps(console.patch_json(result, mode), indent=2))

@@ -5,7 +5,9 @@ and every folder a workflow or another local action names with `uses: ./…`. On
 directly or through another local action, is hardened in place; the workflow jobs that use it get
 the fork guard. A remote action or a reusable workflow in another repository whose name says it
 runs Codex cannot be hardened here: the caller's file gets a note naming where it must happen.
-Reading is tolerant (a file that does not parse is simply not followed); editing is not.
+Reading is tolerant (a file that does not parse is simply not followed); editing is not. A local
+action whose folder or file leads outside the repository (`./../x`, a symlink) is never read: it is
+kept with `outside` set, for the caller to refuse.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 
 from yaml.error import YAMLError
 
-from kit.patch import yamlread
+from kit.errors import RefusedFile
+from kit.patch import paths, yamlread
 from kit.patch.locate import is_codex_step, local_ref
+from kit.textfile import read_file, searchable_text
 from kit.vocabulary import CODEX_ACTION
 
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -36,11 +40,15 @@ class LocalAction:
     runs_codex: bool = False  # directly or through another local action
     uses: list[str] = field(default_factory=list)  # local actions its steps use
     callers: list[str] = field(default_factory=list)  # "<file>: job `x`" or "<action file>"
+    outside: str | None = None  # where it really leads, when that is outside the repository (never read)
 
 
 def action_file(root: Path, ref: str) -> Path | None:
     folder = root / ref
-    return next((folder / name for name in ACTION_FILES if (folder / name).is_file()), None)
+    try:
+        return next((folder / name for name in ACTION_FILES if (folder / name).is_file()), None)
+    except OSError:  # a name the file system refuses (too long, …) names no action here
+        return None
 
 
 def steps_of_workflow(data: Any) -> list[tuple[str, list[Any]]]:
@@ -63,25 +71,36 @@ def composite_steps(data: Any) -> list[Any]:
     return []
 
 
-def find_local_actions(root: Path, workflows: list[Path]) -> dict[str, LocalAction]:
-    """Every local action reachable from `.github/actions/*` and the workflows, with `runs_codex` decided
-    (a fixed point over actions that use other local actions) and its callers listed."""
+def find_local_actions(root: Path, workflows: list[Path], scan_folder: bool = True) -> dict[str, LocalAction]:
+    """Every local action reachable from `.github/actions/*` (when `scan_folder`) and the workflows, with
+    `runs_codex` decided (a fixed point over actions that use other local actions) and its callers listed."""
     found: dict[str, LocalAction] = {}
-    pending = [
-        p.parent.relative_to(root).as_posix() for p in sorted((root / ".github" / "actions").glob("*/action.y*ml"))
-    ]
-    local = [p for p in workflows if b"./" in p.read_bytes()]  # only these can name a local action
-    workflow_data = {p.relative_to(root).as_posix(): _read(p) for p in local}
+    folder = root / ".github" / "actions"
+    pending = (
+        [p.parent.relative_to(root).as_posix() for p in sorted(folder.glob("*/action.y*ml"))] if scan_folder else []
+    )
+    sources = {p.relative_to(root).as_posix(): _bytes(p) for p in workflows if not p.is_symlink()}
+    local = {rel: raw for rel, raw in sources.items() if b"./" in raw}  # only these can name a local action
+    workflow_data = {rel: _load(raw) for rel, raw in local.items()}
     for data in workflow_data.values():
         pending += [ref for _, steps in steps_of_workflow(data) for ref in _local_uses(steps)]
     while pending:
         ref = pending.pop()
-        if ref in found or (path := action_file(root, ref)) is None:
+        if ref in found:
             continue
-        data = _read(path)
+        outside = paths.outside_target(root, root / ref)
+        path = action_file(root, ref) if outside is None else None
+        outside = outside or (paths.outside_target(root, path) if path else None)
+        if outside is not None:
+            found[ref] = LocalAction(ref, root / ref, None, outside=outside)
+            continue
+        if path is None:
+            continue
+        raw = _bytes(path.resolve())  # a symlinked file inside is read here; editing it is refused
+        data = _load(raw)
         steps = composite_steps(data)
         # a file that does not read but names codex-action is kept, so that editing it is refused with the reason
-        unreadable = data is None and CODEX_ACTION.encode() in path.read_bytes()
+        unreadable = data is None and CODEX_ACTION in searchable_text(raw)
         direct = unreadable or any(is_codex_step(s) for s in steps)
         action = LocalAction(ref, path, data, direct=direct, uses=_local_uses(steps))
         found[ref] = action
@@ -152,9 +171,18 @@ def _local_uses(steps: list[Any]) -> list[str]:
     return [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) is not None]
 
 
-def _read(path: Path) -> Any:
+def _bytes(path: Path) -> bytes:
+    """The file's bytes, or none when the kit will not read it (a symlink, too large, unreadable): the
+    file is then refused where it would be edited, with the reason."""
+    try:
+        return read_file(path, str(path))[0]
+    except RefusedFile:
+        return b""
+
+
+def _load(raw: bytes) -> Any:
     """The file's data, or None when it is not readable YAML (then it is simply not followed)."""
     try:
-        return yamlread.load(path.read_bytes().decode("utf-8-sig"))
+        return yamlread.load(raw.decode("utf-8-sig"))
     except (YAMLError, UnicodeDecodeError):
         return None

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.errors import UsageError
+from kit.errors import RefusedFile, UsageError
+from kit.patch import paths
 from kit.patch.callargs import GO, PYTHON, SQL, Args, Syntax, matching_open, split_args
-from kit.textfile import TextFile, TextFormatError
+from kit.textfile import TextFile, read_file
 
 CONTEXT_LINES = 12
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", "vendor", "dist", "build", ".tox"}
@@ -53,7 +54,7 @@ class Candidate:
 class DbTestConfig:
     """`[tool.codex-kit]` in the target repository: where the DB tests are, which assertion is meant."""
 
-    files: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # checked to be inside the repository
     pattern: re.Pattern[str] | None = None
 
     @classmethod
@@ -62,12 +63,19 @@ class DbTestConfig:
         if not path.is_file():
             return cls()
         try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("codex-kit", {})
+            raw, _ = read_file(path, str(path))
+            table = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("codex-kit", {})
+        except RefusedFile as err:
+            raise UsageError(f"{err}; [tool.codex-kit] cannot be read") from err
+        except UnicodeDecodeError as err:
+            raise UsageError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from err
         except tomllib.TOMLDecodeError as err:
             raise UsageError(f"{path}: not valid TOML ({err}); fix it or remove [tool.codex-kit]") from err
-        files = table.get("db-tests", [])
-        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        names = table.get("db-tests", [])
+        if not isinstance(names, list) or not all(isinstance(f, str) for f in names):
             raise UsageError(f"{path}: [tool.codex-kit] db-tests must be a list of paths")
+        where = f"{path}: [tool.codex-kit] db-tests"
+        files = [paths.config_path(root, name, where) for name in names]
         pattern = table.get("db-test-pattern")
         try:
             compiled = re.compile(pattern) if pattern else None
@@ -286,12 +294,16 @@ class DbTestOutcome:
 
 
 def _source_files(root: Path, config: DbTestConfig) -> list[Path]:
+    """The configured files, or every test-like file of the repository (never through a symlink: what
+    one names inside the repository is found at its own place, and what it names outside is not ours)."""
     if config.files:
-        return [root / name for name in config.files]
+        return config.files
     found = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).parts
-        if any(part in SKIP_DIRS for part in rel[:-1]) or not path.is_file() or path.suffix not in FINDERS:
+        if any(part in SKIP_DIRS for part in rel[:-1]) or path.suffix not in FINDERS:
+            continue
+        if path.is_symlink() or not path.is_file() or not paths.inside(root, path):
             continue
         found.append(path)
     return found
@@ -307,19 +319,22 @@ def plan_db_tests(root: Path) -> DbTestOutcome:
     """Find the ACTIVE-policy assertions and plan their rewrite; decides, never writes."""
     try:
         config = DbTestConfig.load(root)
-    except UsageError as err:
+    except (UsageError, RefusedFile) as err:
         return DbTestOutcome("error", str(err))
     by_file: dict[Path, list[Candidate]] = {}
     already: list[str] = []
     texts: dict[Path, TextFile] = {}
     for path in _source_files(root, config):
-        if not path.is_file():
+        rel = path.relative_to(root).as_posix()
+        if config.files and not path.exists():
             return DbTestOutcome("error", f"{path}: named in [tool.codex-kit] db-tests but not found")
         try:
-            source = TextFile.read(path)
-        except (TextFormatError, OSError):
+            source = TextFile.read(path, rel)
+        except RefusedFile as err:
+            if config.files:  # named by the user: say why it cannot be edited
+                return DbTestOutcome("error", f"{err} (named in [tool.codex-kit] db-tests)")
             continue
-        rel, text = path.relative_to(root).as_posix(), source.text
+        text = source.text
         found = [c for c in FINDERS[path.suffix](rel, text) if _wanted(c, config)]
         if found:
             by_file[path], texts[path] = found, source

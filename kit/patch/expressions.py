@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from yaml.error import YAMLError
 
@@ -61,6 +62,7 @@ def condition_scalar(expression: str) -> str:
     return yaml_scalar(text)
 
 
+@lru_cache(maxsize=4096)  # the same few values (ids, env names, conditions) recur in every Codex job
 def _reads_back(text: str, expected: str, flow: bool = False) -> bool:
     if "\n" in text:
         return False

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 _TOKEN = re.compile(
@@ -150,6 +151,7 @@ class _Parser:
         return node
 
 
+@lru_cache(maxsize=4096)  # every Codex job's conditions hold the same few expressions; the trees are never changed
 def parse(expression: str) -> tuple:
     return _Parser(expression).parse()
 

@@ -7,7 +7,9 @@ needed; a general YAML dumper would impose its own style on the user's file.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kit.patch import yamlread
@@ -74,7 +76,15 @@ def render_step(fields: list[tuple[str, Value]], layout: Layout) -> str:
 
 
 def step_data(rendered: str) -> dict[str, Any]:
-    """What a rendered step reads back as: the verifier expects exactly this in the patched file."""
+    """What a rendered step reads back as: the verifier expects exactly this in the patched file.
+
+    Every Codex job gets the same few steps, so each distinct text is parsed once (a copy is returned:
+    the plan may hold it beside other data)."""
+    return copy.deepcopy(_parsed_step(rendered))
+
+
+@lru_cache(maxsize=1024)
+def _parsed_step(rendered: str) -> dict[str, Any]:
     items = yamlread.load(rendered)
     assert isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict)
     return items[0]

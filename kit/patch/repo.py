@@ -1,23 +1,27 @@
 """Patch a repository: every workflow that uses codex-action, each judged and written on its own.
 
 A refused file is left byte-for-byte as it was and reported with its reason; the other files are
-still patched. Nothing is written in check or diff mode, and a write is atomic per file.
+still patched. Nothing is written in check or diff mode, and a write is atomic per file. Every file
+is read once (never through a symlink, never beyond `kit.textfile.MAX_BYTES`) and written only if it
+is still what was read; a write the OS refuses (a read-only folder, a full disk) refuses that file.
+What leads outside the repository is never read or written (`kit.patch.paths`).
 """
 
 from __future__ import annotations
 
-import difflib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kit.errors import UsageError
+from kit.errors import RefusedFile, UsageError
+from kit.patch import paths
 from kit.patch.actions import LocalAction, find_local_actions, remote_notes
 from kit.patch.dbtest import DbTestOutcome, plan_db_tests
+from kit.patch.diff import unified_diff
 from kit.patch.workflow import WorkflowPatch, patch_action, patch_workflow
-from kit.patch.yamldoc import UnsafeDocument
-from kit.textfile import TextFile, TextFormatError, write_atomic
+from kit.textfile import FileState, TextFile, read_file, searchable_text, write_atomic
 from kit.vocabulary import CODEX_ACTION
 
 Status = Literal["patched", "unchanged", "refused"]
@@ -74,10 +78,12 @@ class RepoResult:
 
 
 def workflow_files(root: Path) -> list[Path]:
+    """The `.y*ml` entries of `.github/workflows` (symlinks included, to be refused or skipped one by one)."""
     folder = root / ".github" / "workflows"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yml", ".yaml"))
+    found = (p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and (p.is_symlink() or p.is_file()))
+    return sorted(found)
 
 
 def patch_file(
@@ -85,18 +91,46 @@ def patch_file(
 ) -> FileResult | None:
     """Harden one workflow file; None when it neither uses codex-action (itself or through a local action
     in `local_codex`) nor calls a remote workflow or action that runs Codex."""
-    raw = path.read_bytes()
-    uses_codex = CODEX_ACTION.encode() in raw or any(f"./{ref}".encode() in raw for ref in local_codex)
-    if not uses_codex and b"codex" not in raw.lower():
+    rel = path.relative_to(root).as_posix()
+    if path.is_symlink():
+        return _symlinked_workflow(path, root, rel)
+    try:
+        raw, state = read_file(path, rel)
+    except RefusedFile as err:
+        return FileResult(rel, "refused", error=str(err))
+    view = searchable_text(raw)  # a UTF-16 file's words are found too, so it is refused, not skipped
+    uses_codex = CODEX_ACTION in view or any(f"./{ref}" in view for ref in local_codex)
+    if not uses_codex and "codex" not in view.lower():
         return None
 
     def patch(text: str, rel: str) -> WorkflowPatch:
         return patch_workflow(text, rel, local_codex)
 
-    result = _patch_text(path, raw, root, write, diff, patch, "workflow")
+    result = _patch_text(path, raw, state, root, write, diff, patch, "workflow")
     if result is None or (result.status == "refused" and not uses_codex):
         return None
     return result
+
+
+def _symlinked_workflow(path: Path, root: Path, rel: str) -> FileResult | None:
+    """A workflow that is a symlink is never edited (that would replace the link with a file), and one
+    that leads outside the repository is never read: both are refused; one to a file inside that does
+    not mention Codex is nothing to the kit."""
+    link = os.readlink(path)
+    target = paths.outside_target(root, path)
+    if target is not None:
+        return FileResult(rel, "refused", error=f"{rel}: is a symlink to {target}, outside the repository; not read")
+    try:
+        raw, _ = read_file(path.resolve(), rel)
+    except RefusedFile:
+        return None
+    if "codex" not in searchable_text(raw).lower():
+        return None
+    return FileResult(
+        rel,
+        "refused",
+        error=f"{rel}: is a symlink (to {link}); the kit edits only regular files: patch the file it names",
+    )
 
 
 def patch_action_file(
@@ -107,9 +141,14 @@ def patch_action_file(
     def patch(text: str, rel: str) -> WorkflowPatch:
         return patch_action(text, rel, local_codex)
 
-    result = _patch_text(action.path, action.path.read_bytes(), root, write, diff, patch, "action")
+    rel = action.path.relative_to(root).as_posix()
+    try:
+        raw, state = read_file(action.path, rel)
+    except RefusedFile as err:
+        result: FileResult | None = FileResult(rel, "refused", kind="action", error=str(err))
+    else:
+        result = _patch_text(action.path, raw, state, root, write, diff, patch, "action")
     if result is None:  # not a composite action: nothing the kit can edit in it
-        rel = action.path.relative_to(root).as_posix()
         result = FileResult(rel, "unchanged", kind="action", notes=["not a composite action; the kit edits only those"])
     result.callers = list(action.callers)
     if not action.direct:
@@ -119,15 +158,22 @@ def patch_action_file(
 
 
 def _patch_text(
-    path: Path, raw: bytes, root: Path, write: bool, diff: bool, patch: Callable[[str, str], WorkflowPatch], kind: str
+    path: Path,
+    raw: bytes,
+    state: FileState,
+    root: Path,
+    write: bool,
+    diff: bool,
+    patch: Callable[[str, str], WorkflowPatch],
+    kind: str,
 ) -> FileResult | None:
-    """Patch one file (`raw`, its bytes as read once) with `patch`; a refusal is a result, a file with
-    nothing to do for the kit is None."""
+    """Patch one file (`raw`, its bytes as read once, `state` what the file was then) with `patch`; a
+    refusal is a result, a file with nothing to do for the kit is None."""
     rel = path.relative_to(root).as_posix()
     try:
-        original = TextFile.parse(raw, rel)
+        original = TextFile.parse(raw, rel, state)
         result = patch(original.text, rel)
-    except (UnsafeDocument, TextFormatError) as err:
+    except RefusedFile as err:
         return FileResult(rel, "refused", kind=kind, error=str(err))
     remote = remote_notes(result.data) if kind == "workflow" else []
     if not result.codex_jobs and not remote:
@@ -139,35 +185,40 @@ def _patch_text(
         return FileResult(rel, "unchanged", kind=kind, jobs=jobs, notes=notes)
     new_bytes = original.with_text(result.text).encode()
     if write:
-        write_atomic(path, new_bytes)
+        problem = write_checked(path, new_bytes, state, rel)
+        if problem:
+            return FileResult(rel, "refused", kind=kind, jobs=jobs, notes=notes, error=problem)
     text_diff = unified_diff(rel, raw, new_bytes) if diff else ""
     return FileResult(rel, "patched", kind=kind, jobs=jobs, notes=notes, diff=text_diff)
 
 
-NO_NEWLINE = "\\ No newline at end of file\n"
+def write_checked(path: Path, data: bytes, state: FileState | None, rel: str) -> str | None:
+    """Write `data` over `path` if it is still the file that was read; the reason it was not, else None.
 
-
-def unified_diff(rel: str, old: bytes, new: bytes) -> str:
-    """A unified diff of the file's real bytes (BOM, CRLF and a missing final newline included) that
-    `git apply` accepts: a last line without a newline is followed by git's `\\ No newline` marker."""
-    pieces = difflib.unified_diff(_lines(old), _lines(new), fromfile=f"a/{rel}", tofile=f"b/{rel}")
-    return "".join(piece if piece.endswith("\n") else f"{piece}\n{NO_NEWLINE}" for piece in pieces)
-
-
-def _lines(data: bytes) -> list[str]:
-    """The file's lines split on LF only, each keeping its own ending (a CR stays part of the line)."""
-    parts = data.decode("utf-8").split("\n")
-    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    The file is then as it was: `write_atomic` removes its temporary file on any failure."""
+    try:
+        write_atomic(path, data, expect=state, where=rel)
+    except RefusedFile as err:
+        return str(err)
+    except OSError as err:
+        return f"{rel}: cannot write it ({err.strerror or err}); left as it was"
+    return None
 
 
 def patch_db_test_files(root: Path, write: bool, diff: bool = True) -> tuple[DbTestOutcome, list[FileResult]]:
-    """The DB policy test: at most one ACTIVE row. Ambiguity or absence is a message, not an error."""
+    """The DB policy test: at most one ACTIVE row. Ambiguity or absence is a message, not an error;
+    an unusable `[tool.codex-kit]` or a failed write refuses (the outcome then says `error`)."""
     outcome = plan_db_tests(root)
+    if outcome.status == "error":
+        return outcome, [FileResult("pyproject.toml", "refused", kind="db-test", error=outcome.message)]
     files = []
     for rel, (source, new) in outcome.changed.items():
         new_bytes = source.with_text(new).encode()
-        if write:
-            write_atomic(root / rel, new_bytes)
+        problem = write_checked(root / rel, new_bytes, source.state, rel) if write else None
+        if problem:
+            files.append(FileResult(rel, "refused", kind="db-test", error=problem))
+            outcome.status, outcome.message = "error", problem
+            continue
         text_diff = unified_diff(rel, source.encode(), new_bytes) if diff else ""
         files.append(FileResult(rel, "patched", kind="db-test", diff=text_diff))
     return outcome, files
@@ -181,16 +232,34 @@ def patch_repo(root: Path, write: bool = True, diff: bool = True) -> RepoResult:
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     files: list[FileResult] = []
-    workflows = workflow_files(root)
-    actions = find_local_actions(root, workflows)
-    local_codex = frozenset(ref for ref, action in actions.items() if action.runs_codex)
+    blocked: dict[str, str] = {}
+    for folder in paths.GITHUB_FOLDERS:
+        problem = paths.symlinked_folder(root, folder)
+        if problem and str(problem) not in blocked.values():
+            blocked[folder] = str(problem)
+            files.append(FileResult(folder, "refused", error=str(problem)))
+    workflows: list[Path] = []
+    if not blocked.keys() & {".github", ".github/workflows"}:
+        try:
+            workflows = workflow_files(root)
+        except OSError as err:
+            error = f".github/workflows: cannot list it ({err.strerror or err}); nothing in it was patched"
+            files.append(FileResult(".github/workflows", "refused", error=error))
+    actions = find_local_actions(root, workflows, scan_folder=not blocked.keys() & {".github", ".github/actions"})
+    local_codex = frozenset(ref for ref, action in actions.items() if action.runs_codex and not action.outside)
     for path in workflows:
         result = patch_file(path, root, write, diff, local_codex)
         if result is not None:
             files.append(result)
     for ref in sorted(local_codex):
         files.append(patch_action_file(actions[ref], root, write, diff, local_codex))
+    for ref, action in sorted(actions.items()):
+        if action.outside:
+            callers = ", ".join(action.callers) or "a local action"
+            error = (
+                f"./{ref}: used by {callers}, leads outside the repository (to {action.outside}); not followed, "
+                "so the kit cannot tell whether it runs Codex"
+            )
+            files.append(FileResult(f"./{ref}", "refused", kind="action", error=error, callers=list(action.callers)))
     outcome, db_files = patch_db_test_files(root, write, diff)
-    if outcome.status == "error":
-        files.append(FileResult("pyproject.toml", "refused", kind="db-test", error=outcome.message))
     return RepoResult(files + db_files, write, outcome)

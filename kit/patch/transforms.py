@@ -10,7 +10,6 @@ expression parser (`kit.patch.conditions`), never by substring.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -24,6 +23,7 @@ from kit.patch.editor import Editor
 from kit.patch.ghexpr import uses_status_function
 from kit.patch.kitsteps import Fields, contract_fields, preflight_fields, prepare_fields
 from kit.patch.locate import CodexJob, CodexStep, is_codex_step, is_report_step
+from kit.patch.outputcheck import review_script
 from kit.patch.plan import Expr, JobContext, JobPlan
 from kit.patch.readers import readers, runs_on_failure
 from kit.patch.render import Raw
@@ -103,8 +103,12 @@ def keep_reports_running(ctx: JobContext) -> None:
 
 
 def soften_output_checks(ctx: JobContext) -> None:
-    """In `run:` scripts after a Codex step with an `output-file`, an `exit 1` (or `::error`) on a
-    missing output file becomes `exit 0` (`::warning`): Codex is advisory. The kit's steps are skipped."""
+    """In `run:` scripts after a Codex step with an `output-file`, an `exit N` (and its `::error`) in the
+    branch taken when an existence or emptiness test finds that file missing becomes `exit 0`
+    (`::warning`): Codex is advisory. A gate on the output's content is left as is, with a note
+    (`kit.patch.outputcheck` tells them apart). The kit's steps are skipped."""
+    softened: dict[int, str] = {}
+    notes: dict[str, None] = {}
     for codex in ctx.job.codex_steps:
         if not codex.output_file:
             continue
@@ -113,13 +117,21 @@ def soften_output_checks(ctx: JobContext) -> None:
             run = step.get("run") if isinstance(step, dict) else None
             if not isinstance(run, str) or step.get("name") in KIT_STEP_NAMES:
                 continue
-            softened = soften_script(run, codex.output_file)
-            if softened == run:
-                continue
-            ctx.editor.replace_run(ctx.job.steps_node.value[index], softened)
-            ctx.plan.step(index).set["run"] = softened
+            review = review_script(softened.get(index, run), codex.output_file)
             label = step.get("name") or f"step {index + 1}"
-            ctx.plan.actions.append(f"`{label}` warns instead of failing when Codex output is missing")
+            for line in review.content_gates:
+                notes[
+                    f"step `{label}` can fail the job on the content of Codex's output (`{line}`); left as is: "
+                    "only a check that the output file is missing or empty is softened"
+                ] = None
+            if review.text != run:
+                softened[index] = review.text
+    ctx.plan.notes.extend(notes)
+    for index, text in sorted(softened.items()):
+        ctx.editor.replace_run(ctx.job.steps_node.value[index], text)
+        ctx.plan.step(index).set["run"] = text
+        label = ctx.job.steps[index].get("name") or f"step {index + 1}"
+        ctx.plan.actions.append(f"`{label}` warns instead of failing when Codex output is missing")
 
 
 # --- per Codex step -------------------------------------------------------------------------------
@@ -339,31 +351,6 @@ def _kit_step(job: CodexJob, name: str, step_id: str) -> int | None:
             if str(env.get(ENV_STEP)) == step_id:
                 return index
     return None
-
-
-_EXIT_1 = re.compile(r"\bexit\s+1\b")
-_IF = re.compile(r"(?:^|[;&|]\s*)if\b")
-_FI = re.compile(r"(?:^|[;&|]\s*)fi\b")
-
-
-def soften_script(script: str, output_file: str) -> str:
-    """`exit 1` → `exit 0` and `::error` → `::warning` where the script tests the Codex output file."""
-    names = {output_file, output_file.split("/")[-1]}
-    lines = script.split("\n")
-    depth = 0
-    for number, line in enumerate(lines):
-        mentions = any(name and name in line for name in names)
-        stripped = line.strip()
-        opens, closes = len(_IF.findall(stripped)), len(_FI.findall(stripped))
-        if depth == 0 and mentions and re.match(r"(if|elif)\b", stripped):
-            depth = max(opens, 1)
-        elif depth:
-            depth += opens
-        if depth or (mentions and "||" in line):
-            line = _EXIT_1.sub("exit 0", line).replace("::error", "::warning")
-        depth = max(depth - closes, 0)  # a one-line `if …; then …; fi` closes where it opened
-        lines[number] = line
-    return "\n".join(lines)
 
 
 def _triggers(data: Any) -> set[str]:

@@ -39,11 +39,11 @@ class Document:
         if text.lstrip().startswith("%YAML 1.1"):
             raise UnsafeDocument(f"{where}: a %YAML 1.1 directive changes how `on:` is read; remove it first")
         try:
-            roots = yamlread.compose_all(text)
+            documents = yamlread.compose_and_load(text)
+            roots = [root for root, _ in documents]
             repeated = yamlread.duplicate_key(roots[0]) if len(roots) == 1 else None
             if repeated:
                 raise _unreadable(where, repeated[0].start_mark, _duplicate_message(*repeated))
-            data = yamlread.load_all(text)
         except MarkedYAMLError as err:
             problem = (err.problem or err.context or "invalid YAML").strip()
             raise _unreadable(where, err.problem_mark or err.context_mark, problem) from err
@@ -51,12 +51,25 @@ class Document:
             raise UnsafeDocument(f"{where}: YAML the kit cannot read safely: {err}") from err
         if len(roots) != 1 or roots[0] is None:
             raise UnsafeDocument(f"{where}: expected exactly one YAML document, found {len(roots)}")
+        return cls._of(text, *documents[0])
+
+    @classmethod
+    def parse_fast(cls, text: str) -> Document | None:
+        """The document as libyaml reads it, for checking the kit's own output quickly; None when it
+        cannot (then `parse` decides, with its messages). No duplicate-key or anchor-name checks."""
+        documents = yamlread.compose_and_load_fast(text)
+        if not documents or len(documents) != 1 or documents[0][0] is None:
+            return None
+        return cls._of(text, *documents[0])
+
+    @classmethod
+    def _of(cls, text: str, root: Node, data: Any) -> Document:
         lines = text.split("\n")
         starts, pos = [], 0
         for line in lines:
             starts.append(pos)
             pos += len(line) + 1
-        return cls(text, roots[0], data[0], lines, starts)
+        return cls(text, root, data, lines, starts)
 
     # --- node navigation -------------------------------------------------------------------
     @staticmethod

@@ -10,8 +10,16 @@ The loader is PyYAML's pure-Python one. libyaml's marks are character offsets to
 it on é, emoji and CJK text), but at the end of a file with no final newline it puts a block
 collection's end on a line that does not exist, and its scanner errors drop the offending
 character ("found character that cannot start any token"); the patch reports those marks and
-messages to users, so it reads with the pure loader. Marks are character offsets into the `str`
-being parsed: slice that `str`, never its encoded bytes.
+messages to users, so it reads with the pure loader. The one exception is re-reading the kit's own
+output to verify it (`compose_and_load_fast`, several times faster on a large file): when libyaml's
+reading shows any problem, the pure reader reads it again and decides. Marks are character offsets
+into the `str` being parsed: slice that `str`, never its encoded bytes.
+
+Reading is bounded, because the files come from repositories the kit does not control: nesting
+deeper than `MAX_DEPTH` (PyYAML's composer recurses, so 100k `[` would end in a RecursionError) and
+aliases that together stand for more than `MAX_ALIASED_NODES` nodes (a ten-line "billion laughs"
+file) are `YAMLError`s raised while composing, before anything walks the tree. The size limit is the
+caller's (`kit.textfile.MAX_BYTES`), checked before the text is decoded.
 """
 
 from __future__ import annotations
@@ -19,8 +27,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.error import YAMLError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
@@ -31,6 +40,8 @@ from yaml.scanner import Scanner
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+MAX_DEPTH = 100  # real workflows nest about ten deep; each level costs PyYAML a few stack frames
+MAX_ALIASED_NODES = 100_000  # what all aliases of a document stand for, counted as if expanded
 
 
 class CoreSchemaResolver(BaseResolver):
@@ -62,6 +73,33 @@ class CoreSchemaConstructor(SafeConstructor):
             return int(value[2:], 16)
         return int(value, 10)
 
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """PyYAML flattens merge keys into the node itself; flatten a copy, so the node tree stays the
+        file's own (the planner refuses merge keys by finding them there)."""
+        if any(key.tag == MERGE_TAG for key, _ in node.value):
+            node = MappingNode(node.tag, _merged_pairs(node), node.start_mark, node.end_mark, node.flow_style)
+        return super().construct_mapping(node, deep)
+
+
+def _merged_pairs(node: MappingNode) -> list[tuple[Node, Node]]:
+    """The mapping's pairs with its `<<` merges resolved (merged first, so its own keys win), as
+    PyYAML's `flatten_mapping` orders them, without changing any node."""
+    merged: list[tuple[Node, Node]] = []
+    own: list[tuple[Node, Node]] = []
+    for key, value in node.value:
+        if key.tag != MERGE_TAG:
+            own.append((key, value))
+        elif isinstance(value, MappingNode):
+            merged.extend(_merged_pairs(value))
+        elif isinstance(value, SequenceNode) and all(isinstance(item, MappingNode) for item in value.value):
+            for item in reversed(value.value):
+                merged.extend(_merged_pairs(item))
+        else:
+            raise ConstructorError(
+                "while constructing a mapping", node.start_mark, "a merge key needs a mapping", value.start_mark
+            )
+    return merged + own
+
 
 CoreSchemaConstructor.add_constructor(_INT_TAG, CoreSchemaConstructor.construct_yaml_int)
 
@@ -71,26 +109,53 @@ class AnchorComposer(Composer):
 
     An anchor name may be defined again further down (YAML 1.2 allows it; an alias then means the
     latest definition). PyYAML refuses that; ruamel.yaml, which the kit used before, accepted it.
+
+    It also bounds the work a hostile file can cause: each node records how many nodes it stands for
+    with its aliases expanded (`node.expanded`), and a document whose aliases together stand for more
+    than `MAX_ALIASED_NODES`, or that nests deeper than `MAX_DEPTH`, is refused where it happens.
     """
+
+    def compose_document(self) -> Node:
+        self.depth = 0
+        self.aliased = 0
+        return super().compose_document()
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
-        if not isinstance(event, AliasEvent) and event.anchor is not None:
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            if not hasattr(node, "expanded"):
+                raise ComposerError(None, None, "an alias refers to a node that contains it", event.start_mark)
+            self.aliased += node.expanded
+            if self.aliased > MAX_ALIASED_NODES:
+                problem = f"its aliases stand for more than {MAX_ALIASED_NODES:,} nodes (an alias bomb?)"
+                raise ComposerError(None, None, problem, event.start_mark)
+            return node
+        if event.anchor is not None:
             self.anchors.pop(event.anchor, None)
-        return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def compose_scalar_node(self, anchor: str | None) -> Node:
-        return _with_anchor(super().compose_scalar_node(anchor), anchor)
+        return _with_anchor(super().compose_scalar_node(anchor), anchor, 1)
 
     def compose_sequence_node(self, anchor: str | None) -> Node:
-        return _with_anchor(super().compose_sequence_node(anchor), anchor)
+        node = super().compose_sequence_node(anchor)
+        return _with_anchor(node, anchor, 1 + sum(item.expanded for item in node.value))
 
     def compose_mapping_node(self, anchor: str | None) -> Node:
-        return _with_anchor(super().compose_mapping_node(anchor), anchor)
+        node = super().compose_mapping_node(anchor)
+        return _with_anchor(node, anchor, 1 + sum(key.expanded + value.expanded for key, value in node.value))
 
 
-def _with_anchor(node: Node, anchor: str | None) -> Node:
+def _with_anchor(node: Node, anchor: str | None, expanded: int) -> Node:
     node.anchor = anchor  # type: ignore[attr-defined]
+    node.expanded = expanded  # type: ignore[attr-defined]
     return node
 
 
@@ -116,6 +181,54 @@ def compose_all(text: str) -> list[Node]:
         return roots
     finally:
         loader.dispose()
+
+
+def compose_and_load(text: str) -> list[tuple[Node, Any]]:
+    """Every document's node tree and its data, from one parse (the data is built from the nodes)."""
+    loader = WorkflowLoader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append((node, loader.construct_document(node)))
+        return documents
+    finally:
+        loader.dispose()
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
+
+
+def compose_and_load_fast(text: str) -> list[tuple[Node, Any]] | None:
+    """`compose_and_load` through libyaml, for re-reading the kit's own output quickly (a large file
+    reads several times faster); None when libyaml is absent or cannot read the text. Its nodes have
+    no anchor names, its marks are character offsets too, and nothing it says is shown to a user:
+    a caller that finds a problem with this reading asks the pure reader again."""
+    if CParser is None:
+        return None
+    loader = _FastLoader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append((node, loader.construct_document(node)))
+        return documents
+    except YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+if CParser is not None:
+
+    class _FastLoader(CParser, CoreSchemaConstructor, CoreSchemaResolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            CoreSchemaConstructor.__init__(self)
+            CoreSchemaResolver.__init__(self)
 
 
 def load_all(text: str) -> list[Any]:

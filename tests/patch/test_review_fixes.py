@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.patch.conditions import naive_same_repo_check
+from kit.patch.outputcheck import review_script
 from kit.patch.repo import patch_repo
-from kit.patch.transforms import soften_script
 
 CODEX_JOB = """\
 on: [push, pull_request]
@@ -55,7 +55,7 @@ def test_a_one_line_if_closes_where_it_opens() -> None:
         "npm test || exit 1\n"
         'if [ "$FAILED" = 1 ]; then echo "::error::tests failed"; exit 1; fi'
     )
-    softened = soften_script(script, "review.md").split("\n")
+    softened = review_script(script, "review.md").text.split("\n")
     assert softened[0] == 'if [ ! -s review.md ]; then echo "::warning::no review"; exit 0; fi'
     assert softened[1:] == script.split("\n")[1:], "unrelated failures still fail"
 
