@@ -54,7 +54,7 @@ def test_the_first_run_writes_the_summary_outputs_artifact_and_tracking_issue(tw
     upload = next(s for s in first.log if s.name == "Upload the dashboard")
     artifact = Path(upload.rendered_with["path"])
     assert {p.name for p in artifact.iterdir()} >= {"reliability_report.html", "summary.md", "report.json"}
-    assert first.summary.read_text().startswith("## Codex reliability: octo/app `invariants.yml`")
+    assert first.summary.read_text().startswith("## Codex reliability: octo/app, workflow invariants.yml")
     (issue,) = two_runs["issues_after_first"]
     assert issue["title"] == "Codex reliability: octo/app invariants.yml"
     assert "tracking issue: created #1" in first.log[-1].stdout
