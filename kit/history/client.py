@@ -157,6 +157,8 @@ class GitHubClient:
             except AnswerRefused as err:
                 raise GitHubError(f"{describe}: {err}; is --api-url GitHub's API?") from err
             except APIError as err:
+                if err.status_code is None:  # no HTTP answer: the transport failed (ghapi wraps httpx's errors)
+                    self._within_deadline(describe, seconds, err)
                 reply = self._failed(describe, err, attempt)
                 if reply is None:
                     continue
@@ -165,11 +167,7 @@ class GitHubClient:
                     return Reply(304, cached[1], reply.headers)
                 raise GitHubError(f"{describe}: unexpected HTTP {reply.status}") from err
             except (httpx2.HTTPError, OSError, ValueError) as err:
-                if self.limits.expired():
-                    raise GitHubError(
-                        f"{describe}: no complete answer within {seconds:g} s (the deadline for one request); the "
-                        "server is too slow or stalls mid-answer; try again later"
-                    ) from err
+                self._within_deadline(describe, seconds, err)
                 self._transport_fault(describe, err, attempt)
                 continue
             received = {k.lower(): v for k, v in dict(self.api.recv_hdrs or {}).items()}
@@ -179,6 +177,14 @@ class GitHubClient:
                 self.etags[etag_key] = [received["etag"], keep(data)]
             return Reply(200, data, received)
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _within_deadline(self, describe: str, seconds: float, err: Exception) -> None:
+        """A request that failed because its deadline passed is not retried: the same server will do it again."""
+        if self.limits.expired():
+            raise GitHubError(
+                f"{describe}: no complete answer within {seconds:g} s (the deadline for one request); the server is "
+                "too slow or stalls mid-answer; try again later"
+            ) from err
 
     def _failed(self, describe: str, err: APIError, attempt: int) -> Reply | None:
         """A reply for 304; None to retry (after waiting); raises for what cannot succeed."""
