@@ -127,9 +127,9 @@ class HistoryCache:
         Nothing is created here: a fetch that then fails on its first request leaves no empty folders.
         """
         existing = self.folder
-        while not existing.exists() and existing != existing.parent:
+        while not os.path.exists(existing) and existing != existing.parent:  # False, not an error, when unreadable
             existing = existing.parent
-        if not existing.is_dir():
+        if not os.path.isdir(existing):
             raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is a file)")
         if not os.access(existing, os.W_OK | os.X_OK):
             raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is not writable)")

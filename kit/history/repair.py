@@ -6,7 +6,8 @@ renames, or after the documented recovery of deleting a damaged table, they can 
 that are not there, and a fetch that trusted them would leave the hole for good. So whenever the
 manifest does not name a table's file (`History.unvouched`), the markers are checked against the
 rows and reset where the rows are missing, and the kept log lines are rebuilt from the stored
-logs. Nothing here asks GitHub; it only decides what the fetch must ask again.
+logs; a log marked fetched whose file is gone is always asked for again. Nothing here asks
+GitHub; it only decides what the fetch must ask again.
 """
 
 from __future__ import annotations
@@ -37,12 +38,23 @@ class Repairs:
 def repair(history: History, logs: Path, signal: re.Pattern[str]) -> Repairs:
     """Reset the markers that vouch for missing rows; rebuild log lines from `logs` (the stored raw logs)."""
     done = Repairs()
-    if not history.unvouched:
-        return done
-    done.runs_to_refetch = _runs_without_their_jobs(history)
+    if history.unvouched:
+        done.runs_to_refetch = _runs_without_their_jobs(history)
     if {"jobs", "log_lines"} & history.unvouched:
         done.logs_to_refetch, done.logs_reread = _logs_without_their_lines(history, logs, signal)
+    else:
+        done.logs_to_refetch = _logs_not_stored(history, logs)
     return done
+
+
+def _logs_not_stored(history: History, logs: Path) -> int:
+    """A log marked fetched whose file is gone (deleted by hand, a lost copy) is asked for again."""
+    stored = {path.name for path in logs.glob("*.log.gz")} if logs.is_dir() else set()
+    jobs = history.jobs
+    fetched = jobs["log_status"] == LogStatus.FETCHED
+    lost = fetched & ~jobs["job_id"].map(lambda job_id: f"{int(job_id)}.log.gz" in stored).astype(bool)
+    jobs.loc[lost, "log_status"] = LogStatus.PENDING
+    return int(lost.sum())
 
 
 def _runs_without_their_jobs(history: History) -> int:
