@@ -32,7 +32,7 @@ class Budget:
     """The limits of the request in flight: a monotonic deadline and a cap on the decoded body."""
 
     deadline: float = math.inf
-    cap: int = 0
+    cap: int = 32 * 2**20  # `start` sets the real one before every request
 
     def left(self, timeout: float | None, kind: type[Exception]) -> float | None:
         """`timeout` shortened to the time left; raises `kind` (an httpcore timeout) once it is spent."""
