@@ -144,6 +144,7 @@ class HistoryCache:
         behind are removed once the lock is held.
         """
         self.fresh = not self.folder.exists()
+        made = [self.folder / "logs", self.folder, *(p for p in self.folder.parents if not p.exists())]
         self._make_folder()
         fd = self._acquire(self.folder / LOCK_NAME)
         try:
@@ -153,9 +154,9 @@ class HistoryCache:
             yield
         finally:
             os.ftruncate(fd, 0)
-            if self.fresh and not self.on_disk:  # nothing was saved into a folder this fetch made
+            if self.fresh and not self.on_disk:  # nothing was saved into folders this fetch made: none is left
                 (self.folder / LOCK_NAME).unlink(missing_ok=True)
-                for empty in (self.folder / "logs", self.folder):
+                for empty in made:
                     if empty.is_dir() and not any(empty.iterdir()):
                         empty.rmdir()
             os.close(fd)
