@@ -66,8 +66,10 @@ def _runs_without_their_jobs(history: History) -> int:
         index=runs.index,
         dtype=bool,
     )
-    if "steps" in history.unvouched:  # a job stored without its steps cannot be told from one that has none
-        stepless = set(jobs["run_id"][~jobs["job_id"].isin(history.steps["job_id"])].astype(int))
+    if "steps" in history.unvouched:  # a job stored without its steps cannot be told from one that has none,
+        # except a skipped one: GitHub lists those with `steps: []` (every fork-PR Codex job), so they cost nothing
+        lost = ~jobs["job_id"].isin(history.steps["job_id"]) & (jobs["conclusion"] != "skipped")
+        stepless = set(jobs["run_id"][lost].astype(int))
         lacking |= runs["run_id"].isin(stepless)
     reset = lacking & (runs["jobs_attempt"] > 0)
     runs.loc[reset, "jobs_attempt"] = 0
