@@ -4,8 +4,11 @@ ghapi 2.x sends the requests; this module adds conditional requests (an ETag sto
 cache hit), pagination by the `Link` header (ghapi's `paged` never stops on wrapped listings),
 rate-limit handling (wait for `retry-after` or the reset, or stop with a resumable message),
 bounded retries with backoff on 5xx, timeouts and broken bodies, and messages that say exactly
-what is wrong on 401/403/404. The token is read from the environment by the caller and is never
-put in a message.
+what is wrong on 401/403/404. Against a server that misbehaves it bounds everything: a total
+deadline per request and a cap on each body (`kit/history/limits.py`), logs streamed to a file
+rather than held in memory, a page ceiling on listings, and answers of the wrong shape refused
+(`kit/history/answers.py`). The token is checked before the first request and is never put in a
+message.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
 import httpx2
@@ -24,8 +27,11 @@ from fasttransport.errors import APIError
 from ghapi.all import GhApi
 from ghapi.page import parse_link_hdr
 
-from kit.errors import GitHubError
+from kit.errors import CacheError, GitHubError
+from kit.history.answers import check_job, check_run, listing_items
+from kit.history.limits import ACCEPTED_ENCODINGS, AnswerRefused, LimitedTransport
 from kit.history.locations import GITHUB_API_URL, split_repo
+from kit.history.token import check_token
 
 RETRYABLE = (500, 502, 503, 504)
 _NAME_NOT_RESOLVED = re.compile(
@@ -37,6 +43,13 @@ _NAME_NOT_RESOLVED = re.compile(
 
 class RateLimited(GitHubError):
     """The primary rate limit is spent and the reset is further away than we may wait."""
+
+
+class Missing(GitHubError):
+    """GitHub answered 404 or 410: the thing is not (or no longer) there."""
+
+
+MiB = 2**20
 
 
 @dataclass
@@ -78,12 +91,19 @@ class GitHubClient:
     now: Callable[[], float] = time.time
     max_wait: float = 900.0
     retries: int = 4
-    timeout: float = 30.0
+    timeout: float = 30.0  # for each socket operation
+    deadline: float = 120.0  # for a whole request (a JSON answer), however slowly it trickles in
+    log_deadline: float = 900.0  # for a whole log download
+    max_json_bytes: int = 32 * MiB  # a page of 100 runs is about 0.5 MiB
+    max_log_bytes: int = 1024 * MiB  # streamed to a file, never held in memory
+    max_pages: int = 5000  # of any one listing: 500,000 runs
     stats: RequestStats = field(default_factory=RequestStats)
 
     def __post_init__(self) -> None:
         owner, name = split_repo(self.repo)
         self.owner, self.name = owner, name
+        if self.token:
+            check_token(self.token, "the token")  # before any request: a bad one would be echoed by httpx
         self.api = GhApi(
             owner=owner,
             repo=name,
@@ -93,8 +113,15 @@ class GitHubClient:
             sync=True,
             timeout=self.timeout,
         )
-        # One persistent connection pool instead of a new client (and TLS context) per request.
-        self.api.transport.client = httpx2.Client(timeout=self.timeout, follow_redirects=True)
+        # One persistent connection pool instead of a new client (and TLS context) per request,
+        # over a transport that enforces the deadline and the body cap.
+        self.limits = LimitedTransport()
+        self.api.transport.client = httpx2.Client(
+            timeout=self.timeout,
+            follow_redirects=True,
+            transport=self.limits,
+            headers={"Accept-Encoding": ACCEPTED_ENCODINGS},
+        )
 
     def close(self) -> None:
         self.api.transport.close()
@@ -107,22 +134,31 @@ class GitHubClient:
         *args: Any,
         etag_key: str | None = None,
         keep: Callable[[Any], Any] = lambda data: None,
+        budget: tuple[float, int] | None = None,
         **kwargs: Any,
     ) -> Reply:
         """One logical request: conditional when an ETag is known, retried and rate-limit aware.
 
         With `etag_key`, the reply's ETag is stored with `keep(data)` (a small summary of the body);
-        a later 304 returns that summary as `data`.
+        a later 304 returns that summary as `data`. `budget` is (deadline, body cap) when not a JSON
+        answer's. A request past its deadline or over its cap is not retried: the server that did it
+        once will do it again.
         """
         headers = {}
         cached = self.etags.get(etag_key) if etag_key else None
         if cached:
             headers["If-None-Match"] = cached[0]
+        seconds, cap = budget or (self.deadline, self.max_json_bytes)
         for attempt in range(self.retries + 1):
             self.stats.sent += 1
+            self.limits.start(seconds, cap)
             try:
                 data = operation(*args, headers_=headers, **kwargs) if headers else operation(*args, **kwargs)
+            except AnswerRefused as err:
+                raise GitHubError(f"{describe}: {err}; is --api-url GitHub's API?") from err
             except APIError as err:
+                if err.status_code is None:  # no HTTP answer: the transport failed (ghapi wraps httpx's errors)
+                    self._within_deadline(describe, seconds, err)
                 reply = self._failed(describe, err, attempt)
                 if reply is None:
                     continue
@@ -131,6 +167,7 @@ class GitHubClient:
                     return Reply(304, cached[1], reply.headers)
                 raise GitHubError(f"{describe}: unexpected HTTP {reply.status}") from err
             except (httpx2.HTTPError, OSError, ValueError) as err:
+                self._within_deadline(describe, seconds, err)
                 self._transport_fault(describe, err, attempt)
                 continue
             received = {k.lower(): v for k, v in dict(self.api.recv_hdrs or {}).items()}
@@ -140,6 +177,14 @@ class GitHubClient:
                 self.etags[etag_key] = [received["etag"], keep(data)]
             return Reply(200, data, received)
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _within_deadline(self, describe: str, seconds: float, err: Exception) -> None:
+        """A request that failed because its deadline passed is not retried: the same server will do it again."""
+        if self.limits.expired():
+            raise GitHubError(
+                f"{describe}: no complete answer within {seconds:g} s (the deadline for one request); the server is "
+                "too slow or stalls mid-answer; try again later"
+            ) from err
 
     def _failed(self, describe: str, err: APIError, attempt: int) -> Reply | None:
         """A reply for 304; None to retry (after waiting); raises for what cannot succeed."""
@@ -153,13 +198,13 @@ class GitHubClient:
             return self._unreachable(describe, err, attempt)
         if status in RETRYABLE:
             return self._retry(describe, f"HTTP {status}", attempt)
-        message = (err.message or "").strip()
+        message = _first_line(err.message)
         if status in (403, 429) and (
             headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers or "rate limit" in message.lower()
         ):
             self._rate_limited(describe, headers, message, attempt)
             return None
-        raise GitHubError(self._explain(describe, status, message))
+        raise (Missing if status in (404, 410) else GitHubError)(self._explain(describe, status, message))
 
     def _retry(self, describe: str, what: str, attempt: int) -> None:
         if attempt >= self.retries:
@@ -182,8 +227,11 @@ class GitHubClient:
         return self._retry(describe, what, attempt)
 
     def _transport_fault(self, describe: str, err: Exception, attempt: int) -> None:
-        kind = type(err).__name__
-        self._retry(describe, f"{kind}: {err}".strip(": "), attempt)
+        if isinstance(err, ValueError) and not isinstance(err, httpx2.HTTPError):
+            what = f"an answer that is not valid JSON: {_first_line(str(err))}"
+        else:
+            what = f"{type(err).__name__}: {_first_line(str(err))}".strip(": ")
+        self._retry(describe, what, attempt)
 
     def _rate_limited(self, describe: str, headers: dict[str, str], message: str, attempt: int) -> None:
         if attempt >= self.retries:
@@ -243,9 +291,10 @@ class GitHubClient:
         """Each page of a wrapped listing, following `Link: rel="next"`; optionally conditional per page.
 
         A server that links to a page already read, or serves a page with nothing new on it, ends the
-        listing: an endless `rel="next"` must not be followed forever.
+        listing. One that keeps linking to fresh pages is stopped with an error once it passes the
+        pages its own `total_count` allows (one more, for items added while listing) or `max_pages`.
         """
-        number, seen_pages, seen_ids = 1, set(), set()
+        number, seen_pages, seen_ids, total = 1, set(), set(), 0
         while True:
             seen_pages.add(number)
             etag_key = f"{describe}|{sorted(kwargs.items())}|{number}" if conditional else None
@@ -255,7 +304,7 @@ class GitHubClient:
                 operation,
                 *args,
                 etag_key=etag_key,
-                keep=lambda data, where=where: [item["id"] for item in _listing_items(where, data, key)],
+                keep=lambda data, where=where: [item["id"] for item in listing_items(where, data, key)],
                 per_page=per_page,
                 page=number,
                 **kwargs,
@@ -265,14 +314,27 @@ class GitHubClient:
                 yield Page(number, True, ids, [])
                 following = number + 1 if len(ids) == per_page else None
             else:
-                items = _listing_items(where, reply.data, key)
+                items = listing_items(where, reply.data, key)
                 ids = [int(i["id"]) for i in items]
+                count = reply.data.get("total_count")
+                total = max(total, count) if isinstance(count, int) and not isinstance(count, bool) else total
                 yield Page(number, False, ids, items)
-                following = _next_page(reply.headers.get("link")) if items else None
+                following = _next_page(where, reply.headers.get("link")) if items else None
             if following is None or following in seen_pages or (ids and seen_ids.issuperset(ids)):
                 return
+            self._within_pages(describe, len(seen_pages), total, per_page)
             seen_ids.update(ids)
             number = following
+
+    def _within_pages(self, describe: str, read: int, total: int, per_page: int) -> None:
+        """Raise when a listing asks for a page beyond what it said it holds, or beyond `max_pages`."""
+        allowed = min(self.max_pages, math.ceil(total / per_page) + 1) if total else self.max_pages
+        if read >= allowed:
+            said = f"its total_count ({total}) fills {math.ceil(total / per_page)}" if total else "no total_count"
+            raise GitHubError(
+                f"{describe}: the server links to page {read + 1} and beyond although {said} (at most {allowed} "
+                f"pages are read); stopped there; is --api-url GitHub's API?"
+            )
 
     @staticmethod
     def runs_listing(workflow: str) -> str:
@@ -281,53 +343,78 @@ class GitHubClient:
 
     def workflow_runs(self, workflow: str) -> Iterator[Page]:
         """Every run of the workflow, newest first (no `created` filter: it caps a listing at 1,000)."""
-        return self.pages(
-            self.runs_listing(workflow), self.api.actions.list_workflow_runs, "workflow_runs", workflow,
-            conditional=True,
-        )  # fmt: skip
+        describe = self.runs_listing(workflow)
+        for page in self.pages(
+            describe, self.api.actions.list_workflow_runs, "workflow_runs", workflow, conditional=True
+        ):
+            for run in page.items:
+                check_run(f"{describe} page {page.number}", run)
+            yield page
 
     def run(self, run_id: int) -> Reply:
         """One run, conditionally: a 304 reply means it has not changed since it was stored."""
-        reply = self.call(f"run {run_id}", self.api.actions.get_workflow_run, run_id, etag_key=f"run|{run_id}")
-        if reply.status != 304 and not (isinstance(reply.data, dict) and isinstance(reply.data.get("id"), int)):
-            raise GitHubError(f"run {run_id}: the answer is not a workflow run; is --api-url GitHub's API?")
+        describe = f"run {run_id}"
+        reply = self.call(describe, self.api.actions.get_workflow_run, run_id, etag_key=f"run|{run_id}")
+        if reply.status != 304:
+            check_run(describe, reply.data)
         return reply
 
     def jobs(self, run_id: int) -> list[dict[str, Any]]:
+        describe = f"jobs of run {run_id}"
         jobs: list[dict[str, Any]] = []
-        for page in self.pages(
-            f"jobs of run {run_id}", self.api.actions.list_jobs_for_workflow_run, "jobs", run_id, filter="all"
-        ):
-            jobs.extend(page.items)
+        for page in self.pages(describe, self.api.actions.list_jobs_for_workflow_run, "jobs", run_id, filter="all"):
+            jobs.extend(check_job(f"{describe} page {page.number}", job) for job in page.items)
         return jobs
 
-    def job_log(self, job_id: int) -> str | None:
-        """The job's log text (None when GitHub no longer has it: 404 or 410)."""
+    def job_log(self, job_id: int, into: BinaryIO) -> bool:
+        """Stream the job's log into `into` (rewound for each attempt); False when GitHub no longer has it.
+
+        GitHub answers 302 to a signed URL on another host, whose body can be large: it is written
+        to `into` chunk by chunk (never held whole), within `max_log_bytes` and `log_deadline`.
+        """
+        url = f"{self.api_url.rstrip('/')}/repos/{self.owner}/{self.name}/actions/jobs/{job_id}/logs"
         try:
-            reply = self.call(f"log of job {job_id}", self.api.actions.download_job_logs_for_workflow_run, job_id)
-        except GitHubError as err:
-            if "(404)" in str(err) or "(410)" in str(err):
-                return None
-            raise
-        data = reply.data
-        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            self.call(f"log of job {job_id}", self._stream, url, into, budget=(self.log_deadline, self.max_log_bytes))
+        except Missing:
+            return False
+        return True
+
+    def _stream(self, url: str, into: BinaryIO) -> None:
+        """GET `url` into `into`; an error status raises the `APIError` ghapi would have raised."""
+        into.seek(0)
+        into.truncate()
+        with self.api.transport.client.stream("GET", url, headers=self.api.headers) as response:
+            if response.is_error:
+                response.read()
+                try:
+                    response.raise_for_status()
+                except httpx2.HTTPStatusError as err:
+                    raise err.api_error() from err
+            try:
+                for chunk in response.iter_bytes():
+                    into.write(chunk)
+                into.flush()
+            except OSError as err:  # the disk, not GitHub: retrying will not help
+                raise CacheError(
+                    f"{url}: cannot store the log while downloading it ({err.strerror or err}); the cache is as it was "
+                    "before this download; free some space and fetch again"
+                ) from err
 
 
-def _listing_items(describe: str, data: Any, key: str) -> list[dict[str, Any]]:
-    """The items of a `{key: [...]}` listing; anything else is a clear error naming the request."""
-    items = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), int) for i in items):
-        raise GitHubError(
-            f"{describe}: the answer is not a `{key}` listing (got {type(data).__name__}); is --api-url GitHub's API?"
-        )
-    return items
+def _first_line(text: str | None) -> str:
+    """The first line of a message from the server, at most 300 characters (an HTML page is not a message)."""
+    lines = (text or "").strip().splitlines()
+    return lines[0][:300] if lines else ""
 
 
-def _next_page(link: str | None) -> int | None:
+def _next_page(describe: str, link: str | None) -> int | None:
+    """The page number `Link: rel="next"` points to; a link that names no page number is an error."""
     if not link:
         return None
     following = parse_link_hdr(link).get("next")
     if not following:
         return None
-    values = parse_qs(urlparse(following[0]).query).get("page")
-    return int(values[0]) if values else None
+    values = parse_qs(urlparse(following[0]).query).get("page") or [""]
+    if not values[0].isdigit():
+        raise GitHubError(f"{describe}: the `Link` header's next page has no page number; is --api-url GitHub's API?")
+    return int(values[0])

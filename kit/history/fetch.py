@@ -18,16 +18,19 @@ Plan of a fetch, and why each part costs what it does:
    exactly when the preflight failed, Codex failed, or its output was missing, empty or bad.
 
 The cache is saved after the listing and every few runs and logs, so a killed fetch resumes where
-it stopped, and the tables it leaves are the ones an uninterrupted fetch would have written.
+it stopped, and the tables it leaves are the ones an uninterrupted fetch would have written. One
+fetch at a time writes a folder (a lock); before trusting the cache's progress markers, a fetch
+repairs whatever a crash or a deleted table left them vouching for (`kit/history/repair.py`).
+Logs are streamed to an anonymous file and read back in chunks, so only their kept lines are held.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 from tqdm import tqdm
@@ -37,8 +40,9 @@ from kit.history import coverage
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, RequestStats
 from kit.history.locations import GITHUB_API_URL, day_window
+from kit.history.repair import Repairs, repair
 from kit.history.schema import LogStatus
-from kit.history.tables import Recognise, excerpt_rows, job_row, run_row, step_rows
+from kit.history.tables import LogExcerpt, Recognise, job_row, run_row, step_rows
 from kit.taxonomy import Taxonomy, load_taxonomy
 
 SAVE_EVERY = 50  # runs (or logs) between saves: a killed fetch repeats at most this many requests
@@ -52,15 +56,23 @@ class FetchReport:
     jobs_fetched_for: int = 0
     logs_fetched: int = 0
     logs_gone: int = 0
+    repairs: Repairs = field(default_factory=Repairs)
     requests: RequestStats = field(default_factory=RequestStats)
 
     def summary(self) -> str:
         stats = self.requests
         left = f", {stats.remaining} requests left this hour" if stats.remaining is not None else ""
+        fixed = self.repairs
+        repaired = (
+            f"; repaired the cache ({fixed.runs_to_refetch} runs' jobs and {fixed.logs_to_refetch} logs asked again, "
+            f"{fixed.logs_reread} stored logs re-read)"
+            if fixed
+            else ""
+        )
         return (
             f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
             f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
-            f"{stats.sent} requests, {stats.not_modified} answered 304{left}"
+            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{repaired}"
         )
 
 
@@ -78,6 +90,7 @@ class Fetcher:
         progress: bool | None = None,
         on_save: Callable[[History], None] | None = None,
         taxonomy: Taxonomy | None = None,
+        save_every: int = SAVE_EVERY,
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
         self.since, self.until = day_window(since, until)  # filtered here: GitHub's `created` caps at 1,000
@@ -85,11 +98,22 @@ class Fetcher:
         self.signal = (taxonomy or load_taxonomy()).signal()  # the lines any rule could read are kept
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
+        self.save_every = save_every
         self.report = FetchReport()
 
     def run(self) -> FetchReport:
         self.cache.check_writable()
+        try:
+            with self.cache.lock():
+                self._run()
+        finally:
+            self.client.close()
+        self.report.requests = self.client.stats
+        return self.report
+
+    def _run(self) -> None:
         history = self.cache.load()
+        self.report.repairs = repair(history, self.cache.folder / "logs", self.signal)
         history.state.pop("listings", None)  # markers of older kits; coverage replaces them
         self.client.etags = history.state.setdefault("etags", {})
         self.forget_partial_pages(history)
@@ -99,15 +123,12 @@ class Fetcher:
             self.fetch_jobs(history)
             self.fetch_logs(history)
         except (GitHubError, KeyboardInterrupt) as stop:
-            if self.cache.folder.exists() or len(history.runs):  # nothing fetched into nothing: leave no folder
+            if not self.cache.fresh or len(history.runs):  # nothing fetched into nothing: leave no folder
                 history.state["stopped"] = str(stop) or "interrupted"
                 self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
         history.state.pop("stopped", None)
         self.save(history)
-        self.client.close()
-        self.report.requests = self.client.stats
-        return self.report
 
     def save(self, history: History) -> None:
         self.cache.save(history)
@@ -188,23 +209,25 @@ class Fetcher:
         pending = jobs[jobs["log_status"] == LogStatus.PENDING].sort_values("job_id")
         batch = _Batch()
         try:
-            for job in self._bar(pending.itertuples(), len(pending), "logs"):
-                text = self.client.job_log(int(job.job_id))
-                if text is None:
-                    batch.log_status[int(job.job_id)] = LogStatus.GONE
-                    self.report.logs_gone += 1
-                else:
-                    self.cache.save_log(int(job.job_id), text)
-                    batch.lines.extend(excerpt_rows(int(job.job_id), int(job.run_id), text, self.signal))
-                    batch.log_status[int(job.job_id)] = LogStatus.FETCHED
-                    self.report.logs_fetched += 1
-                self._checkpoint(batch, len(batch.log_status), history)
+            with self.cache.spool() as spool:
+                for job in self._bar(pending.itertuples(), len(pending), "logs"):
+                    job_id, run_id = int(job.job_id), int(job.run_id)
+                    if not self.client.job_log(job_id, spool):
+                        batch.log_status[job_id] = LogStatus.GONE
+                        self.report.logs_gone += 1
+                    else:
+                        excerpt = LogExcerpt(job_id, run_id, self.signal)
+                        self.cache.save_log(job_id, _chunks(spool, excerpt))
+                        batch.lines.extend(excerpt.close())
+                        batch.log_status[job_id] = LogStatus.FETCHED
+                        self.report.logs_fetched += 1
+                    self._checkpoint(batch, len(batch.log_status), history)
         finally:
             batch.apply(history)
 
     def _checkpoint(self, batch: _Batch, pending: int, history: History) -> None:
-        """Every SAVE_EVERY items, fold the batch into the tables and save, so a killed fetch resumes."""
-        if pending >= SAVE_EVERY:
+        """Every `save_every` items, fold the batch into the tables and save, so a killed fetch resumes."""
+        if pending >= self.save_every:
             batch.apply(history)
             self.save(history)
 
@@ -256,6 +279,14 @@ class _Batch:
             jobs = history.jobs
             jobs["log_status"] = jobs["job_id"].map(self.log_status).fillna(jobs["log_status"])
         self.jobs, self.steps, self.lines, self.attempts, self.log_status = [], [], [], {}, {}
+
+
+def _chunks(spool: BinaryIO, excerpt: LogExcerpt) -> Iterator[bytes]:
+    """The downloaded log, a megabyte at a time, each chunk also read by `excerpt` on its way to the cache."""
+    spool.seek(0)
+    while chunk := spool.read(1 << 20):
+        excerpt.feed_bytes(chunk)
+        yield chunk
 
 
 def _column_by_key(table: pd.DataFrame, key: str, column: str) -> dict[int, Any]:

@@ -8,6 +8,7 @@ name (the pattern is a parameter); the kit's own steps are recognised by their e
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -145,16 +146,55 @@ def excerpt_rows(job_id: int, run_id: int, log: str, signal: re.Pattern[str] | N
     `signal` is the taxonomy's "any rule could look at this" pattern (the shipped rules' by default);
     pass `load_taxonomy(extra).signal()` so that a team's extra rules see their lines too.
     """
-    rows, group = [], ""
-    signal = signal or load_taxonomy().signal()
-    for number, raw in enumerate(log.replace("\ufeff", "").split("\n"), start=1):
-        line = clean_line(raw)
+    excerpt = LogExcerpt(job_id, run_id, signal)
+    excerpt.feed(log)
+    return excerpt.close()
+
+
+class LogExcerpt:
+    """`excerpt_rows` for a log that arrives in pieces: only the kept lines and one partial line are held.
+
+    A log can be hundreds of megabytes; it is streamed to disk and read back in chunks, and nothing
+    but the lines worth classifying stays in memory. A line is judged on its first `LONGEST`
+    characters (GitHub's own lines are far shorter), so one endless line cannot fill the memory either.
+    """
+
+    LONGEST = 64 * 1024
+
+    def __init__(self, job_id: int, run_id: int, signal: re.Pattern[str] | None = None) -> None:
+        self.job_id, self.run_id = job_id, run_id
+        self.signal = signal or load_taxonomy().signal()
+        self.rows: list[dict[str, Any]] = []
+        self.group, self.number, self.partial = "", 0, ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def feed_bytes(self, data: bytes) -> None:
+        self.feed(self.decoder.decode(data))
+
+    def feed(self, text: str) -> None:
+        *complete, rest = (self.partial + text.replace("\ufeff", "")).split("\n")
+        for raw in complete:
+            self._line(raw)
+        self.partial = rest[: self.LONGEST]
+
+    def close(self) -> list[dict[str, Any]]:
+        """The kept rows, once the last (possibly empty) line is judged."""
+        self.feed(self.decoder.decode(b"", final=True))
+        self._line(self.partial)
+        self.partial = ""
+        return self.rows
+
+    def _line(self, raw: str) -> None:
+        self.number += 1
+        line = clean_line(raw[: self.LONGEST])
         if line.startswith("##[group]Run "):
-            group = line[len("##[group]Run ") :][:200]
-            continue
-        if _GENERIC.search(line) or signal.search(line):
-            rows.append({"job_id": job_id, "run_id": run_id, "line_no": number, "group": group, "text": line[:2000]})
-    return rows
+            self.group = line[len("##[group]Run ") :][:200]
+            return
+        if _GENERIC.search(line) or self.signal.search(line):
+            self.rows.append(
+                {"job_id": self.job_id, "run_id": self.run_id, "line_no": self.number, "group": self.group,
+                 "text": line[:2000]}
+            )  # fmt: skip
 
 
 def history_rows(

@@ -27,13 +27,21 @@ def token_from_environment() -> str | None:
     for name in TOKEN_VARIABLES:
         value = os.environ.get(name, "").strip()
         if value:
-            if not _PRINTABLE.fullmatch(value):
-                raise UsageError(
-                    f"{name} holds characters a GitHub token cannot have (whitespace, control or non-ASCII "
-                    "characters); set it again from the token's page"
-                )
-            return value
+            return check_token(value, name)
     return None
+
+
+def check_token(value: str, name: str) -> str:
+    """`value` when it can be a token; otherwise a `UsageError` that names `name` and never shows the value.
+
+    Called before any request is built: httpx would refuse the header with a message that quotes it.
+    """
+    if not _PRINTABLE.fullmatch(value):
+        raise UsageError(
+            f"{name} holds characters a GitHub token cannot have (whitespace, control or non-ASCII "
+            "characters); set it again from the token's page"
+        )
+    return value
 
 
 def scrub(text: str) -> str:

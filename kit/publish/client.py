@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from fasttransport.errors import APIError
 from ghapi.page import parse_link_hdr
 
 from kit.errors import GitHubError
@@ -23,23 +22,11 @@ from kit.history.client import GitHubClient, Reply
 MAX_PAGES = 200  # 20,000 issues or comments: past that, something is wrong with the listing
 
 
-class Missing(GitHubError):
-    """GitHub answered 404: for publishing, often an answer ("no gh-pages branch yet"), not a failure."""
-
-
 @dataclass
 class PublishClient(GitHubClient):
     """A GitHubClient for one publishing target, whose errors name the permission it needs."""
 
     needs: str = "contents: read"  # the workflow permission(s) the target's requests need
-
-    def _failed(self, describe: str, err: APIError, attempt: int) -> Reply | None:
-        try:
-            return super()._failed(describe, err, attempt)
-        except GitHubError as failure:
-            if err.status_code == 404 and type(failure) is GitHubError:
-                raise Missing(str(failure)) from err
-            raise
 
     def _explain(self, describe: str, status: int, message: str) -> str:
         said = f" (GitHub says: {message})" if message else ""

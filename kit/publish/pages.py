@@ -14,8 +14,9 @@ import hashlib
 from typing import Any
 
 from kit import __version__
+from kit.history.client import Missing  # a 404: often an answer here ("no gh-pages branch yet"), not a failure
 from kit.history.token import scrub
-from kit.publish.client import Missing, PublishClient
+from kit.publish.client import PublishClient
 from kit.publish.folder import REPORT_JSON, ReportFolder
 from kit.publish.result import Published
 

@@ -27,11 +27,20 @@ TOKEN = "codex-kit-test-token-sequences-0123456789abcdef"
 WORKFLOW = "invariants.yml"
 
 
+# A child inherits an ignored SIGINT: a test runner started in the background by a shell without job
+# control (`pytest … &`, nohup) ignores it, so would `codex-kit`, and Ctrl-C would do nothing at all.
+# A user at a terminal has the default disposition: the interrupted child gets it back explicitly.
+AS_AT_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('kit.cli', run_name='__main__', alter_sys=True)"
+)
+
+
 def codex_kit(*args: str, cwd: Path, home: Path | None = None, wait: bool = True):
     env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     if home is not None:
         env["HOME"] = str(home)
-    command = [sys.executable, "-m", "kit.cli", *args]
+    command = [sys.executable, "-m", "kit.cli", *args] if wait else [sys.executable, "-c", AS_AT_A_TERMINAL, *args]
     if not wait:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
@@ -127,6 +136,11 @@ def test_a_killed_fetch_resumes_within_one_batch(fake, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_is_one_line_and_leaves_a_usable_cache(fake, tmp_path: Path) -> None:
+    """SIGINT while the fetch waits for its 121st answer: exit 130, one line, a cache the next fetch completes.
+
+    This once "flaked" with exit 0: the suite had been started in the background, where SIGINT is
+    ignored and the child inherited that (it then fetched to the end). Not a race in the fetch.
+    """
     process = codex_kit("fetch", "--repo", REPO, "--api-url", fake.url, "--cache", "c", cwd=tmp_path, wait=False)
 
     def interrupt(count: int) -> None:

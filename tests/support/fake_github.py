@@ -3,7 +3,9 @@
 It serves workflow runs, jobs (with steps and attempts) and job logs (302 to a signed URL) in the
 shapes of GitHub's OpenAPI schemas, with `Link` pagination, ETags and 304s, rate-limit headers, an
 optional required token, and injected faults (any status with headers and body, a stall past the
-client's timeout, a truncated body). It records every request so tests can count them.
+client's timeout, a truncated body) and hostile answers (a response dripped a byte at a time, a
+body of any size made on the fly, a gzip bomb, an HTML page). It records every request so tests
+can count them.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlparse
 
 
@@ -29,7 +32,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     times: int = 1
-    kind: str = "status"  # status | stall | truncate
+    kind: str = "status"  # status | stall | truncate | drip | drip-body | huge | gzip-bomb | html
+    size: int = 0  # bytes of body for huge and gzip-bomb
 
 
 @dataclass
@@ -57,6 +61,7 @@ class FakeGitHub:
         self.latency = 0.0
         self.before_request: Callable[[int], None] | None = None  # called with the number of requests so far
         self.stall = 3.0
+        self.drip = 0.05  # seconds between the bytes of a dripped answer
         self.lock = threading.Lock()
         self.publishing = Publishing(self)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -216,7 +221,8 @@ class FakeGitHub:
         self._send(request, path, 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 
     def _log_body(self, request, job_id: int) -> None:
-        body = ("\ufeff" + self.logs[job_id]).encode()
+        log = self.logs[job_id]
+        body = log if isinstance(log, bytes) else ("\ufeff" + log).encode()
         with self.lock:
             self.requests.append(Seen(f"/_signed/logs/{job_id}", 200, False))
         request.send_response(200)
@@ -281,7 +287,75 @@ class FakeGitHub:
             request.wfile.flush()
             request.close_connection = True
             return
+        if fault.kind in self._HOSTILE:
+            with self.lock:
+                self.requests.append(Seen(path, fault.status, True))
+            request.close_connection = True
+            try:
+                self._HOSTILE[fault.kind](self, request, fault)
+            except OSError:  # the client gave up and closed the connection: what a hostile server sees
+                return
+            return
         self._send(request, path, fault.status, fault.body, fault.headers)
+
+    # --- hostile answers: each writes a whole response itself -------------------------------------------
+    def _dripped(self, request, fault: Fault) -> None:
+        """Status line, headers and body, one byte every `drip` seconds: each read succeeds, the whole never ends."""
+        body = json.dumps(fault.body if fault.body is not None else {"total_count": 0, "workflow_runs": []}).encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        start = 0 if fault.kind == "drip" else len(head)
+        request.wfile.write(head[:start])
+        request.wfile.flush()
+        for offset in range(start, len(head) + len(body)):
+            request.wfile.write((head + body)[offset : offset + 1])
+            request.wfile.flush()
+            time.sleep(self.drip)
+
+    def _huge(self, request, fault: Fault) -> None:
+        """A JSON body of `size` bytes, made a megabyte at a time (the fake never holds it)."""
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(fault.size))
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.wfile.write(b'{"workflow_runs": [')
+        left = fault.size - len(b'{"workflow_runs": [')
+        while left > 0:
+            chunk = b" " * min(left, 2**20)
+            request.wfile.write(chunk)
+            left -= len(chunk)
+
+    def _gzip_bomb(self, request, fault: Fault) -> None:
+        """A small gzip body that inflates to `size` bytes of JSON-looking spaces."""
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        parts = [packer.compress(b'{"workflow_runs": [')]
+        for _ in range(fault.size // 2**20):
+            parts.append(packer.compress(b" " * 2**20))
+        body = b"".join(parts) + packer.flush()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Encoding", "gzip")
+        request.send_header("Connection", "close")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _html(self, request, fault: Fault) -> None:
+        """What a captive portal or a misconfigured proxy answers: 200 with an HTML page."""
+        body = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in</body></html>"
+        request.send_response(fault.status if fault.status != 500 else 200)
+        request.send_header("Content-Type", fault.headers.get("Content-Type", "text/html; charset=utf-8"))
+        request.send_header("Connection", "close")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    _HOSTILE: ClassVar[dict[str, Callable[[FakeGitHub, Any, Fault], None]]] = {
+        "drip": _dripped, "drip-body": _dripped, "huge": _huge, "gzip-bomb": _gzip_bomb, "html": _html,
+    }  # fmt: skip
 
 
 # --- publishing: issues, comments, git data, Pages and the pinIssue mutation ------------------------------
