@@ -43,3 +43,23 @@ def test_notebook_parameters_are_the_report_parameters() -> None:
     cell = next(c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
     names = [line.split("=")[0].strip() for line in "".join(cell["source"]).splitlines() if "=" in line]
     assert names == ReportParameters.names()
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """A promise in the README names the test that proves it; a renamed or deleted test must not leave
+    the promise pointing at nothing."""
+    import re
+
+    files = set(re.findall(r"tests/[\w/]+\.py", README))
+    assert files, "the README names the tests behind its promises"
+    missing_files = sorted(f for f in files if not (ROOT / f).is_file())
+    assert not missing_files, f"README names test files that do not exist: {missing_files}"
+    defined = {
+        name
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
+    }
+    named = set(re.findall(r"\b(test_\w+)\b(?!\.)", README))  # not a file name such as test_policy.sql
+    assert len(named) > 20, named
+    missing_tests = sorted(named - defined)
+    assert not missing_tests, f"README names tests that do not exist: {missing_tests}"
