@@ -58,6 +58,7 @@ def check(history: History, repo: str, params: ReportParameters) -> Completeness
     last = runs["created_at"].max() if len(runs) else None
     warnings = _no_runs(history, repo, params) + _gaps(history, repo, params)
     warnings += _unfetched(history, repo, params)
+    warnings += _damaged(history, repo, params)
     stopped = history.state.get("stopped")
     if stopped:
         warnings.append(
@@ -94,6 +95,19 @@ def _gaps(history: History, repo: str, params: ReportParameters) -> list[str]:
             f"run {fetch_command(repo, params, since, f'{end:%Y-%m-%d}')}"
         )
     return found
+
+
+def _damaged(history: History, repo: str, params: ReportParameters) -> list[str]:
+    """Tables whose file is not the one the cache's manifest names: deleted, restored or edited since the
+    last fetch wrote them (or written by a codex-kit before manifests). Their rows cannot be trusted
+    to be whole; the next fetch repairs them."""
+    if not history.unvouched:
+        return []
+    files = ", ".join(f"{name}.parquet" for name in sorted(history.unvouched))
+    return [
+        f"the cache's {files} is missing or not the file its last fetch wrote, so rows may be missing; run "
+        f"{fetch_command(repo, params)} to repair it"
+    ]
 
 
 def _unfetched(history: History, repo: str, params: ReportParameters) -> list[str]:

@@ -9,6 +9,7 @@ from kit.errors import CacheError, UsageError
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.fetch import fetch_history
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, day_window, default_cache_root
+from kit.history.schema import LogStatus
 from kit.history.token import token_from_environment
 from kit.taxonomy import load_taxonomy
 
@@ -54,6 +55,11 @@ def load_history(repo: str, root: Path, params: ReportParameters) -> History:
     folder = cache_folder(root, repo)
     _require_cache(folder, repo, params)
     history = HistoryCache(folder).load()
+    if "log_lines" in history.unvouched and history.log_lines.empty:
+        # The kept lines are gone: the logs they came from count as not read, so their failures are still
+        # counted (as no-log) and never judged on lines that are not there.
+        fetched = history.jobs["log_status"] == LogStatus.FETCHED
+        history.jobs.loc[fetched, "log_status"] = LogStatus.PENDING.value
     runs = history.runs[history.runs["workflow"] == params.workflow]
     low, high = day_window(params.since, params.until)
     if low is not None:

@@ -93,9 +93,10 @@ def test_rates_and_statistics(sample) -> None:
 def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
     written = write_sample(tmp_path)
     shipped = cache_folder(SAMPLE_DIR, REPO)
-    for name in ("runs", "jobs", "steps", "log_lines"):
-        assert (written / f"{name}.parquet").read_bytes() == (shipped / f"{name}.parquet").read_bytes(), name
+    for name in ("runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet", "state.json"):
+        assert (written / name).read_bytes() == (shipped / name).read_bytes(), name
     history = HistoryCache(shipped).load()
+    assert history.unvouched == set(), "the manifest names the shipped tables"
     assert len(history.runs) > 2000 and isinstance(history.runs["created_at"].dtype, pd.DatetimeTZDtype)
 
 
