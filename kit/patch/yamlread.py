@@ -185,7 +185,11 @@ def compose_all(text: str) -> list[Node]:
 
 def compose_and_load(text: str) -> list[tuple[Node, Any]]:
     """Every document's node tree and its data, from one parse (the data is built from the nodes)."""
-    loader = WorkflowLoader(text)
+    return _documents(WorkflowLoader(text))
+
+
+def _documents(loader: Any) -> list[tuple[Node, Any]]:
+    """Each document's node tree and the data built from it, the loader disposed of whatever happens."""
     try:
         documents = []
         while loader.check_node():
@@ -209,17 +213,10 @@ def compose_and_load_fast(text: str) -> list[tuple[Node, Any]] | None:
     a caller that finds a problem with this reading asks the pure reader again."""
     if CParser is None:
         return None
-    loader = _FastLoader(text)
     try:
-        documents = []
-        while loader.check_node():
-            node = loader.get_node()
-            documents.append((node, loader.construct_document(node)))
-        return documents
+        return _documents(_FastLoader(text))
     except YAMLError:
         return None
-    finally:
-        loader.dispose()
 
 
 if CParser is not None:
