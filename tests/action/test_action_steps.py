@@ -15,7 +15,7 @@ import pytest
 
 from tests.action.harness import ActionRun
 from tests.package.install import copy_sources, dependency_folder, fresh_venv
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, populate
 
 TOKEN = "ghs_actionStepsToken0123456789abcdef"
@@ -37,7 +37,13 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
         populate(github, 10, first_id=1060, hardened_after=1030)  # a week later: more runs
         second = ActionRun(root / "job", action_path, github.url, TOKEN, given, run_id=4343)
         outputs.append(second.run())
-        yield {"runs": [first, second], "outputs": outputs, "github": github, "issues_after_first": issues_after_first}
+        github.faults.append(Fault(path=r"/actions/workflows/[^/]+/runs$", status=502, times=999))  # GitHub down
+        third = ActionRun(root / "job", action_path, github.url, TOKEN, given, run_id=4344)
+        before_third = len(third.summary.read_text())
+        outputs.append(third.run())
+        github.faults.clear()
+        yield {"runs": [first, second, third], "outputs": outputs, "github": github,
+               "issues_after_first": issues_after_first, "before_third": before_third}  # fmt: skip
 
 
 def test_the_first_run_writes_the_summary_outputs_artifact_and_tracking_issue(two_runs) -> None:
@@ -87,3 +93,14 @@ def test_the_token_is_in_nothing_the_runs_wrote_or_printed(two_runs) -> None:
         texts += [p.read_bytes().decode("latin-1") for p in cache.rglob("*") if p.is_file()]
     assert len(texts) > 20
     assert not [t[:200] for t in texts if TOKEN in t]
+
+
+def test_a_fetch_that_fails_still_reports_on_the_cached_history_and_says_so(two_runs) -> None:
+    third = two_runs["runs"][2]
+    step = next(s for s in third.log if s.name == "Fetch the history and run the report")
+    assert step.ran and step.returncode == 0, step.stderr[-2000:]
+    assert "::warning title=codex-kit::the fetch stopped early (exit 2)" in step.stdout
+    assert two_runs["outputs"][2]["verdict"] in ("PASS", "FAIL", "NOT ENOUGH DATA")
+    summary = third.summary.read_text()[two_runs["before_third"] :]
+    assert summary.startswith("## Codex reliability: ")
+    assert "The history is incomplete" in summary and "the last fetch stopped before it finished" in summary
