@@ -37,13 +37,17 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
         populate(github, 10, first_id=1060, hardened_after=1030)  # a week later: more runs
         second = ActionRun(root / "job", action_path, github.url, TOKEN, given, run_id=4343)
         outputs.append(second.run())
+        after_second = {"commits": github.publishing.commits_on(), "summary": second.summary.read_text(),
+                        "pages_report": json.loads(github.publishing.tree_files()["report.json"]),
+                        "issues": [dict(i) for i in github.publishing.tracking_issues()]}  # fmt: skip
         github.faults.append(Fault(path=r"/actions/workflows/[^/]+/runs$", status=502, times=999))  # GitHub down
         third = ActionRun(root / "job", action_path, github.url, TOKEN, given, run_id=4344)
         before_third = len(third.summary.read_text())
         outputs.append(third.run())
         github.faults.clear()
         yield {"runs": [first, second, third], "outputs": outputs, "github": github,
-               "issues_after_first": issues_after_first, "before_third": before_third}  # fmt: skip
+               "issues_after_first": issues_after_first, "after_second": after_second,
+               "before_third": before_third}  # fmt: skip
 
 
 def test_the_first_run_writes_the_summary_outputs_artifact_and_tracking_issue(two_runs) -> None:
@@ -71,13 +75,15 @@ def test_the_second_run_updates_the_issue_instead_of_adding_one(two_runs) -> Non
     second = two_runs["runs"][1]
     github = two_runs["github"]
     assert not [s.name for s in second.log if s.ran and s.returncode]
-    (issue,) = github.publishing.tracking_issues()
+    after = two_runs["after_second"]
+    (issue,) = after["issues"]
     (before,) = two_runs["issues_after_first"]
     assert issue["number"] == before["number"] and issue["body"] != before["body"]
     assert "tracking issue: updated #1" in second.log[-1].stdout
-    assert json.loads(github.publishing.tree_files()["report.json"])["period"]["runs"] == 70
-    assert github.publishing.commits_on() == 2
-    assert second.summary.read_text().count("## Codex reliability") == 2  # one summary per run, appended
+    assert after["pages_report"]["period"]["runs"] == 70
+    assert after["commits"] == 2
+    assert after["summary"].count("## Codex reliability") == 2  # one summary per run, appended
+    assert len(github.publishing.tracking_issues()) == 1, "the third run, too, updated the one issue"
 
 
 def test_the_token_is_in_nothing_the_runs_wrote_or_printed(two_runs) -> None:
