@@ -19,7 +19,7 @@ from pathlib import Path
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
 from kit.errors import EXIT_FINDING, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, KitError, UsageError
-from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
+from kit.history.locations import FETCH_APIS, GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON
@@ -78,7 +78,7 @@ def _fetch(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
     folder, report = fetch_history(
         args.repo, args.workflow, root, token=token, since=args.since, until=args.until, api_url=args.api_url,
-        max_wait=args.max_wait, recognise=recognise, taxonomy=taxonomy,
+        max_wait=args.max_wait, recognise=recognise, taxonomy=taxonomy, api=args.api,
     )  # fmt: skip
     print(f"fetched {args.repo} {args.workflow} into {folder}: {report.summary()}")
     return EXIT_OK
@@ -194,6 +194,9 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
     fetch.add_argument("--db-job-pattern", default=DB_JOB_PATTERN, help="regex that names a DB-test job or step")
     fetch.add_argument("--taxonomy", help="a team's extra rules file: their log lines are kept too")
+    fetch.add_argument(
+        "--api", choices=FETCH_APIS, default=FETCH_APIS[0], help="jobs by GraphQL (100 runs a query) or REST (1 a run)"
+    )
     fetch.set_defaults(func=_fetch)
 
 

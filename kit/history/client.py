@@ -77,6 +77,10 @@ class RequestStats:
     waited: float = 0.0
     remaining: int | None = None
     reset: int | None = None
+    queries: int = 0  # GraphQL queries answered
+    points: int = 0  # GraphQL points they cost (`rateLimit.cost`)
+    points_remaining: int | None = None
+    points_reset: int | None = None
 
 
 @dataclass
@@ -122,6 +126,12 @@ class GitHubClient:
             transport=self.limits,
             headers={"Accept-Encoding": ACCEPTED_ENCODINGS},
         )
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's `/graphql` beside its REST root; Enterprise serves it at /api/graphql beside /api/v3."""
+        root = self.api_url.rstrip("/")
+        return root.removesuffix("/v3") + "/graphql" if root.endswith("/api/v3") else root + "/graphql"
 
     def close(self) -> None:
         self.api.transport.close()
@@ -257,6 +267,12 @@ class GitHubClient:
         self.sleep(seconds)
 
     def _note_limits(self, headers: dict[str, str]) -> None:
+        if headers.get("x-ratelimit-resource") == "graphql":  # points, a budget apart from core requests
+            if "x-ratelimit-remaining" in headers:
+                self.stats.points_remaining = int(headers["x-ratelimit-remaining"])
+            if "x-ratelimit-reset" in headers:
+                self.stats.points_reset = int(headers["x-ratelimit-reset"])
+            return
         if "x-ratelimit-remaining" in headers:
             self.stats.remaining = int(headers["x-ratelimit-remaining"])
         if "x-ratelimit-reset" in headers:
@@ -366,6 +382,40 @@ class GitHubClient:
             jobs.extend(check_job(f"{describe} page {page.number}", job) for job in page.items)
         return jobs
 
+    def graphql(self, describe: str, query: str, variables: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+        """(data, errors) of one query POSTed to /graphql through the same ghapi client as every REST call.
+
+        GitHub answers GraphQL errors with HTTP 200, often beside partial data: those are returned for
+        the caller to judge item by item. A spent budget (the documented `RATE_LIMITED`, or the
+        `RATE_LIMIT`/`graphql_rate_limit` GitHub sent in 2026) waits for the reset or stops resumably,
+        as REST's does; an answer with errors and no data at all is an error.
+        """
+        for attempt in range(self.retries + 1):
+            reply = self.call(
+                describe, self.api, self.graphql_url, "POST", data={"query": query, "variables": variables}
+            )
+            answer = reply.data if isinstance(reply.data, dict) else {}
+            errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+            if any(_rate_limited(e) for e in errors):
+                headers = {**reply.headers, "x-ratelimit-remaining": "0"}
+                if "x-ratelimit-reset" not in headers and self.stats.points_reset:
+                    headers["x-ratelimit-reset"] = str(self.stats.points_reset)
+                self._rate_limited(describe, headers, "GraphQL points spent", attempt)
+                continue
+            data = answer.get("data")
+            if not isinstance(data, dict):
+                said = "; ".join(str(e.get("message", "")) for e in errors)[:300] or "no data"
+                raise GitHubError(
+                    f"{describe}: GitHub's GraphQL API answered no data ({said}); is --api-url GitHub's API?"
+                )
+            rate = data.get("rateLimit") if isinstance(data.get("rateLimit"), dict) else {}
+            self.stats.queries += 1
+            self.stats.points += int(rate.get("cost") or 0)
+            if isinstance(rate.get("remaining"), int):
+                self.stats.points_remaining = rate["remaining"]
+            return data, errors
+        raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
     def job_log(self, job_id: int, into: BinaryIO) -> bool:
         """Stream the job's log into `into` (rewound for each attempt); False when GitHub no longer has it.
 
@@ -399,6 +449,10 @@ class GitHubClient:
                     f"{url}: cannot store the log while downloading it ({err.strerror or err}); the cache is as it was "
                     "before this download; free some space and fetch again"
                 ) from err
+
+
+def _rate_limited(error: dict[str, Any]) -> bool:
+    return error.get("type") in ("RATE_LIMITED", "RATE_LIMIT") or error.get("code") == "graphql_rate_limit"
 
 
 def _first_line(text: str | None) -> str:

@@ -1,0 +1,148 @@
+"""`--api graphql`: jobs, steps and annotations of 100 runs a query, against the fake's schema-checked /graphql."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+from kit.history.cache import HistoryCache
+from kit.history.client import GitHubClient, GitHubError, RateLimited
+from kit.history.fetch import Fetcher
+from kit.history.graphql import RUNS_QUERY, query_points
+from kit.history.payloads import job, step
+from tests.support.fake_github import FakeGitHub, Fault
+from tests.support.fake_graphql import github_schema, points
+from tests.support.history_builder import REPO, populate, rerun
+
+TOKEN = "codex-kit-test-token-graphql-0123456789abcdef"
+WORKFLOW = "invariants.yml"
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def fake():
+    with FakeGitHub(REPO, token=TOKEN) as server:
+        yield server
+
+
+def fetcher(fake: FakeGitHub, cache: Path, api: str = "graphql", **kwargs) -> Fetcher:
+    client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=kwargs.pop("sleep", Sleeps()), timeout=10.0)
+    return Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, api=api, **kwargs)
+
+
+def tables(cache: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(cache.glob("*.parquet"))}
+
+
+def both(fake: FakeGitHub, tmp_path: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    fetcher(fake, tmp_path / "rest", api="rest").run()
+    fetcher(fake, tmp_path / "graphql").run()
+    return tables(tmp_path / "rest"), tables(tmp_path / "graphql")
+
+
+def test_the_kits_query_is_valid_and_the_fake_refuses_an_invalid_one(fake: FakeGitHub) -> None:
+    assert validate(github_schema(), parse(RUNS_QUERY)) == []
+    client = GitHubClient(REPO, api_url=fake.url, token=TOKEN)
+    with pytest.raises(GitHubError, match="Cannot query field 'noSuchField'"):
+        client.graphql("a bad query", "query { rateLimit { cost } nodes(ids: []) { noSuchField } }", {})
+    assert fake.graphql.spent == []  # GitHub charges nothing for a query it refuses
+
+
+@pytest.mark.parametrize(("runs", "jobs"), [(100, 12), (100, 8), (100, 2), (40, 8), (3, 2)])
+def test_the_fake_charges_the_documented_points_the_kit_expects(runs: int, jobs: int) -> None:
+    variables = {"ids": [f"WFR_{i}" for i in range(runs)], "jobs": jobs, "steps": 100, "notes": 50}
+    charged, requests = points(parse(RUNS_QUERY), variables)
+    assert requests == runs + 2 * runs * jobs  # checkRuns under each run; steps and annotations under each job
+    assert charged == query_points(runs, jobs)
+    assert query_points(100, 12) <= 25  # the most the kit asks for: 0.25 points a run
+
+
+def test_graphql_and_rest_give_identical_tables(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 260, hardened_after=1130)
+    rerun(fake, 1010)
+    rerun(fake, 1200)
+    populate(fake, 3, first_id=2000, status="in_progress")
+    rest, graph = both(fake, tmp_path)
+    assert rest == graph and set(rest) == {"runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet"}
+    history = HistoryCache(tmp_path / "graphql").load()
+    assert set(history.jobs[history.jobs["run_id"] == 1010]["run_attempt"]) == {1, 2}  # every attempt kept
+    # Node ids are kept only for runs whose jobs are still to come (the in-progress ones), as on REST.
+    assert set(json_state(tmp_path / "graphql")["node_ids"]) == {"2000", "2001", "2002"}
+    assert json_state(tmp_path / "graphql")["node_ids"] == json_state(tmp_path / "rest")["node_ids"]
+
+
+def json_state(cache: Path) -> dict:
+    return json.loads((cache / "state.json").read_text())
+
+
+def test_overflowing_connections_are_followed_never_dropped(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 30)
+    run = fake.runs[1005]
+    start, end = run["created_at"], run["updated_at"]
+    many_steps = [step(n, f"step {n}", "success", start, end) for n in range(1, 131)]
+    extra = [job(job_id=90000 + n, run=run, name=f"matrix {n}", conclusion="success", steps=many_steps[: 3 + n],
+                 started_at=start, completed_at=end) for n in range(20)]  # fmt: skip
+    extra[0]["steps"] = many_steps  # 130 steps: more than one page of 100
+    fake.jobs[1005] = fake.jobs[1005] + extra
+    fake.logs[90001] = "".join(f"##[warning]note {n}\n" for n in range(60))  # 60 annotations: more than 50
+    rest, graph = both(fake, tmp_path)
+    assert rest == graph
+    history = HistoryCache(tmp_path / "graphql").load()
+    assert len(history.jobs[history.jobs["run_id"] == 1005]) == 22
+    assert len(history.steps[history.steps["job_id"] == 90000]) == 130
+
+
+@pytest.mark.parametrize("fault", ["502", "partial", "rate-limited", "rate-limit-2026", "gone"])
+def test_graphql_faults_leave_the_same_tables(fake: FakeGitHub, tmp_path: Path, fault: str) -> None:
+    populate(fake, 150, hardened_after=1100)
+    if fault == "502":
+        fake.faults.append(Fault(r"^/graphql$", 502, times=2))
+    elif fault == "gone":
+        fake.graphql.gone.add("WFR_1003")  # deleted between the listing and the query: asked by REST
+    else:
+        fake.graphql.faults.append(fault)
+        fake.reset = int(time.time()) + 30  # a reset near enough to wait for
+    sleeps = Sleeps()
+    fetcher(fake, tmp_path / "rest", api="rest").run()
+    fetcher(fake, tmp_path / "graphql", sleep=sleeps).run()
+    assert tables(tmp_path / "rest") == tables(tmp_path / "graphql")
+    if fault.startswith("rate"):
+        assert sleeps  # waited for the reset, which is near
+    if fault in ("partial", "gone"):  # the run GraphQL could not answer for was asked by REST, as on the REST path
+        asked = "/runs/1000/jobs" if fault == "partial" else "/runs/1003/jobs"
+        assert sum(r.path.endswith(asked) for r in fake.requests) == 2
+
+
+def test_spent_points_far_from_reset_stop_resumably(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 120)
+    fake.graphql.remaining = 3  # less than one query of 100 runs costs
+    fake.reset += 7200
+    client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=Sleeps(), max_wait=60)
+    with pytest.raises(RateLimited, match="run the same command again"):
+        Fetcher(client, HistoryCache(tmp_path), WORKFLOW, progress=False, api="graphql").run()
+    assert "stopped" in json_state(tmp_path)
+    fake.graphql.remaining = 5000
+    fetcher(fake, tmp_path).run()
+    whole = tmp_path / "whole"
+    fetcher(fake, whole, api="rest").run()
+    assert tables(tmp_path) == tables(whole)
+
+
+def test_graphql_first_pull_cost(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 400, hardened_after=1200)
+    report = fetcher(fake, tmp_path).run()
+    runs = 400
+    assert report.requests.points <= 0.25 * runs
+    history = HistoryCache(tmp_path).load()
+    logs = int((history.jobs["log_status"] == "fetched").sum())
+    assert fake.counted() == 4 + logs  # the listing's pages and the logs: no jobs listing at all
+    assert report.requests.queries == 4
+    print(f"\ngraphql first pull of {runs} runs: {fake.counted()} requests, {report.requests.points} points")
