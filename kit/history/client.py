@@ -45,6 +45,18 @@ class RateLimited(GitHubError):
     """The primary rate limit is spent and the reset is further away than we may wait."""
 
 
+class BudgetSpent(RateLimited):
+    """This fetch has spent what it may of the hour's requests or points; the cache resumes from here."""
+
+
+MARGIN_SHARE = 0.02  # of the hour's limit, left for the repository's other users of GITHUB_TOKEN
+
+
+def margin(limit: int | None) -> int:
+    """What a fetch leaves unspent of a budget of `limit` an hour: 20 of GITHUB_TOKEN's 1,000."""
+    return math.ceil((limit or 0) * MARGIN_SHARE)
+
+
 class Missing(GitHubError):
     """GitHub answered 404 or 410: the thing is not (or no longer) there."""
 
@@ -81,6 +93,9 @@ class RequestStats:
     points: int = 0  # GraphQL points they cost (`rateLimit.cost`)
     points_remaining: int | None = None
     points_reset: int | None = None
+    limit: int | None = None  # the hour's REST requests, from x-ratelimit-limit
+    points_limit: int | None = None
+    spent: int = 0  # REST requests that counted (answered, not 304)
 
 
 @dataclass
@@ -102,6 +117,9 @@ class GitHubClient:
     max_log_bytes: int = 1024 * MiB  # streamed to a file, never held in memory
     max_pages: int = 5000  # of any one listing: 500,000 runs
     stats: RequestStats = field(default_factory=RequestStats)
+    budget: int | None = (
+        None  # REST requests, and GraphQL points, this client may spend; None: what is left less a margin
+    )
 
     def __post_init__(self) -> None:
         owner, name = split_repo(self.repo)
@@ -145,6 +163,7 @@ class GitHubClient:
         etag_key: str | None = None,
         keep: Callable[[Any], Any] = lambda data: None,
         budget: tuple[float, int] | None = None,
+        resource: str = "core",
         **kwargs: Any,
     ) -> Reply:
         """One logical request: conditional when an ETag is known, retried and rate-limit aware.
@@ -160,6 +179,8 @@ class GitHubClient:
             headers["If-None-Match"] = cached[0]
         seconds, cap = budget or (self.deadline, self.max_json_bytes)
         for attempt in range(self.retries + 1):
+            if resource == "core":
+                self._within_budget(describe)
             self.stats.sent += 1
             self.limits.start(seconds, cap)
             try:
@@ -167,6 +188,7 @@ class GitHubClient:
             except AnswerRefused as err:
                 raise GitHubError(f"{describe}: {err}; is --api-url GitHub's API?") from err
             except APIError as err:
+                self.stats.spent += resource == "core" and err.status_code is not None
                 if err.status_code is None:  # no HTTP answer: the transport failed (ghapi wraps httpx's errors)
                     self._within_deadline(describe, seconds, err)
                 reply = self._failed(describe, err, attempt)
@@ -174,6 +196,7 @@ class GitHubClient:
                     continue
                 if reply.status == 304 and cached:
                     self.stats.not_modified += 1
+                    self.stats.spent -= resource == "core"
                     return Reply(304, cached[1], reply.headers)
                 raise GitHubError(f"{describe}: unexpected HTTP {reply.status}") from err
             except (httpx2.HTTPError, OSError, ValueError) as err:
@@ -181,12 +204,41 @@ class GitHubClient:
                 self._transport_fault(describe, err, attempt)
                 continue
             received = {k.lower(): v for k, v in dict(self.api.recv_hdrs or {}).items()}
+            self.stats.spent += resource == "core"
             self._note_limits(received)
             data = obj2dict(data) if not isinstance(data, (str, bytes)) else data
             if etag_key and received.get("etag"):
                 self.etags[etag_key] = [received["etag"], keep(data)]
             return Reply(200, data, received)
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _within_budget(self, describe: str, points: int = 0) -> None:
+        """Stop before a request (or a query of `points`) that would pass --budget or eat into the margin."""
+        stats = self.stats
+        if points:
+            spent, left, limit, reset, unit = (
+                stats.points,
+                stats.points_remaining,
+                stats.points_limit,
+                stats.points_reset,
+                "points",
+            )
+        else:
+            spent, left, limit, reset, unit = stats.spent, stats.remaining, stats.limit, stats.reset, "requests"
+        cost = max(points, 1)
+        if self.budget is not None:
+            over = spent + cost > self.budget
+            said = f"--budget {self.budget} {unit}"
+        else:
+            over = left is not None and left - cost < margin(limit)
+            said = f"the hour's {unit} less a margin of {margin(limit)} for the repository's other users"
+        if over:
+            when = time.strftime("%H:%M UTC", time.gmtime(reset)) if reset else "the next hour"
+            raise BudgetSpent(
+                f"{describe}: stopped within {said} ({stats.spent} requests and {stats.points} points spent"
+                f"{f', {left} {unit} left until {when}' if left is not None else ''}). Everything fetched so far is in "
+                f"the cache; run the same command again after {when} to go on"
+            )
 
     def _within_deadline(self, describe: str, seconds: float, err: Exception) -> None:
         """A request that failed because its deadline passed is not retried: the same server will do it again."""
@@ -261,6 +313,10 @@ class GitHubClient:
             )
         self.stats.retried += 1
         self._wait(delay)
+        if headers.get("x-ratelimit-resource") == "graphql":
+            self.stats.points_remaining = None  # waited for the reset: what was left is no longer known
+        else:
+            self.stats.remaining = None
 
     def _wait(self, seconds: float) -> None:
         self.stats.waited += seconds
@@ -268,11 +324,15 @@ class GitHubClient:
 
     def _note_limits(self, headers: dict[str, str]) -> None:
         if headers.get("x-ratelimit-resource") == "graphql":  # points, a budget apart from core requests
+            if "x-ratelimit-limit" in headers:
+                self.stats.points_limit = int(headers["x-ratelimit-limit"])
             if "x-ratelimit-remaining" in headers:
                 self.stats.points_remaining = int(headers["x-ratelimit-remaining"])
             if "x-ratelimit-reset" in headers:
                 self.stats.points_reset = int(headers["x-ratelimit-reset"])
             return
+        if "x-ratelimit-limit" in headers:
+            self.stats.limit = int(headers["x-ratelimit-limit"])
         if "x-ratelimit-remaining" in headers:
             self.stats.remaining = int(headers["x-ratelimit-remaining"])
         if "x-ratelimit-reset" in headers:
@@ -382,7 +442,15 @@ class GitHubClient:
             jobs.extend(check_job(f"{describe} page {page.number}", job) for job in page.items)
         return jobs
 
-    def graphql(self, describe: str, query: str, variables: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    def rate_limits(self) -> dict[str, dict[str, int]]:
+        """Each budget (`core`, `graphql`, …) from /rate_limit, which GitHub does not count against any."""
+        reply = self.call("the rate limits", self.api.rate_limit.get, resource="free")
+        resources = (reply.data or {}).get("resources") if isinstance(reply.data, dict) else None
+        return {k: v for k, v in (resources or {}).items() if isinstance(v, dict)}
+
+    def graphql(
+        self, describe: str, query: str, variables: dict[str, Any], points: int = 1
+    ) -> tuple[Any, list[dict[str, Any]]]:
         """(data, errors) of one query POSTed to /graphql through the same ghapi client as every REST call.
 
         GitHub answers GraphQL errors with HTTP 200, often beside partial data: those are returned for
@@ -391,9 +459,9 @@ class GitHubClient:
         as REST's does; an answer with errors and no data at all is an error.
         """
         for attempt in range(self.retries + 1):
-            reply = self.call(
-                describe, self.api, self.graphql_url, "POST", data={"query": query, "variables": variables}
-            )
+            self._within_budget(describe, points)
+            reply = self.call(describe, self._post, self.graphql_url, {"query": query, "variables": variables},
+                              resource="graphql")  # fmt: skip
             answer = reply.data if isinstance(reply.data, dict) else {}
             errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
             if any(_rate_limited(e) for e in errors):
@@ -416,6 +484,13 @@ class GitHubClient:
             return data, errors
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
 
+    def _post(self, url: str, body: dict[str, Any]) -> Any:
+        """POST through ghapi; an error status raises the `APIError` its endpoint calls raise (not httpx's)."""
+        try:
+            return self.api(url, "POST", data=body)
+        except httpx2.HTTPStatusError as err:
+            raise err.api_error() from err
+
     def job_log(self, job_id: int, into: BinaryIO) -> bool:
         """Stream the job's log into `into` (rewound for each attempt); False when GitHub no longer has it.
 
@@ -434,6 +509,8 @@ class GitHubClient:
         into.seek(0)
         into.truncate()
         with self.api.transport.client.stream("GET", url, headers=self.api.headers) as response:
+            # GitHub's answer (the 302, not the signed host's) carries the rate limit: `call` reads it from here.
+            self.api.transport.recv_hdrs = (response.history or [response])[0].headers
             if response.is_error:
                 response.read()
                 try:

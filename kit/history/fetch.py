@@ -39,11 +39,13 @@ from kit.errors import GitHubError
 from kit.history import coverage
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, RequestStats
+from kit.history.estimate import estimate
 from kit.history.graphql import RUNS_PER_QUERY, JobsQuery, run_jobs_size
 from kit.history.locations import FETCH_APIS, GITHUB_API_URL, day_window
 from kit.history.repair import Repairs, repair
 from kit.history.schema import LogStatus
 from kit.history.tables import LogExcerpt, Recognise, job_row, run_row, step_rows
+from kit.history.token import scrub
 from kit.taxonomy import Taxonomy, load_taxonomy
 
 NODE_IDS = "node_ids"  # state: run id -> GraphQL node id, for runs whose jobs are still to fetch
@@ -64,6 +66,12 @@ class FetchReport:
     def summary(self) -> str:
         stats = self.requests
         left = f", {stats.remaining} requests left this hour" if stats.remaining is not None else ""
+        points = (
+            f"; {stats.queries} GraphQL queries, {stats.points} points"
+            + (f" ({stats.points_remaining} left this hour)" if stats.points_remaining is not None else "")
+            if stats.queries
+            else ""
+        )
         fixed = self.repairs
         repaired = (
             f"; repaired the cache ({fixed.runs_to_refetch} runs' jobs and {fixed.logs_to_refetch} logs asked again, "
@@ -74,7 +82,7 @@ class FetchReport:
         return (
             f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
             f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
-            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{repaired}"
+            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{points}{repaired}"
         )
 
 
@@ -128,7 +136,8 @@ class Fetcher:
             self.fetch_logs(history)
         except (GitHubError, KeyboardInterrupt) as stop:
             if not self.cache.fresh or len(history.runs):  # nothing fetched into nothing: leave no folder
-                history.state["stopped"] = str(stop) or "interrupted"
+                said = scrub(str(stop) or "interrupted")  # GitHub's message can echo the token: never stored
+                history.state["stopped"] = said.replace(self.client.token, "***") if self.client.token else said
                 self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
         history.state.pop("stopped", None)
@@ -228,6 +237,8 @@ class Fetcher:
                 if run_id in got.jobs:
                     self._store_jobs(batch, run_id, 1, got.jobs[run_id], logs_known)
                     bar.update(1)
+            stats = self.client.stats
+            bar.set_postfix(requests=stats.spent, points=stats.points, refresh=False)
             unexplained = set(got.unexplained)
             left.extend(run for run in chunk if int(run.run_id) in unexplained)
             self._checkpoint(batch, len(batch.attempts), history)
@@ -289,19 +300,32 @@ def fetch_history(
     progress: bool | None = None,
     taxonomy: Taxonomy | None = None,
     api: str = FETCH_APIS[0],
+    budget: int | None = None,
 ) -> tuple[Path, FetchReport]:
     """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done).
 
     `api` is how jobs are asked: "graphql" (100 runs a query, within GITHUB_TOKEN's hour) or "rest"
     (one jobs listing per run); both leave the same tables.
     """
-    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait)
+    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait, budget=budget)
     folder = cache_folder(cache_root, repo)
     fetcher = Fetcher(
         client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress, taxonomy=taxonomy,
         api=api,
     )  # fmt: skip
     return folder, fetcher.run()
+
+
+def estimate_history(
+    repo: str, workflow: str, cache_root: Path, *, token: str | None = None, api_url: str = GITHUB_API_URL,
+    api: str = FETCH_APIS[0],
+) -> str:  # fmt: skip
+    """What `fetch_history` would cost now, as one line; nothing is written."""
+    client = GitHubClient(repo, api_url=api_url, token=token)
+    try:
+        return estimate(client, HistoryCache(cache_folder(cache_root, repo)), workflow, api).text()
+    finally:
+        client.close()
 
 
 @dataclass

@@ -102,7 +102,9 @@ class JobsQuery:
         """`runs` as (run id, node id), at most RUNS_PER_QUERY."""
         out = GraphJobs()
         ids = [node for _, node in runs]
-        data, errors = self.client.graphql(f"jobs of {len(runs)} runs", RUNS_QUERY, self.variables(ids))
+        data, errors = self.client.graphql(
+            f"jobs of {len(runs)} runs", RUNS_QUERY, self.variables(ids), points=query_points(len(runs), self.jobs_size)
+        )
         failed = {e["path"][1] for e in errors if _path(e)[:1] == ["nodes"] and len(_path(e)) > 1}
         nodes = (data or {}).get("nodes") or [None] * len(runs)
         for index, (run_id, _) in enumerate(runs):
@@ -146,7 +148,7 @@ class JobsQuery:
             )
             variables = {**self.variables([]), "id": suite["id"], "after": after, "jobs": 100}
             variables.pop("ids")
-            data, _ = self.client.graphql("more jobs of a run", query, variables)
+            data, _ = self.client.graphql("more jobs of a run", query, variables, points=query_points(1, 100))
             connection = ((data or {}).get("node") or {}).get("checkRuns")
             if not isinstance(connection, dict):
                 return None

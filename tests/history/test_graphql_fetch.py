@@ -146,3 +146,148 @@ def test_graphql_first_pull_cost(fake: FakeGitHub, tmp_path: Path) -> None:
     assert fake.counted() == 4 + logs  # the listing's pages and the logs: no jobs listing at all
     assert report.requests.queries == 4
     print(f"\ngraphql first pull of {runs} runs: {fake.counted()} requests, {report.requests.points} points")
+
+
+def test_estimate_prints_the_cost_and_writes_nothing(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys) -> None:
+    from kit.cli import main
+
+    populate(fake, 250)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    args = ["fetch", "--repo", REPO, "--workflow", WORKFLOW, "--cache", str(tmp_path), "--api-url", fake.url]
+    assert main([*args, "--estimate"]) == 0
+    out = capsys.readouterr().out
+    assert "250 runs on GitHub, 0 cached, jobs of 250 runs to fetch" in out
+    assert "5000 of 5000 left this hour" in out and "fits in what is left" in out and TOKEN not in out
+    assert list(tmp_path.iterdir()) == [] and fake.counted() == 1
+    main([*args, "--api", "rest", "--estimate"])
+    rest = capsys.readouterr().out
+    assert "about 4" not in rest and "0 GraphQL points" in rest  # REST: a request per run, no points
+
+
+def test_budget_stops_resumably_and_the_next_fetch_completes(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys):
+    from kit.cli import main
+
+    populate(fake, 150, hardened_after=1100)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    args = ["fetch", "--repo", REPO, "--workflow", WORKFLOW, "--cache", str(tmp_path), "--api-url", fake.url]
+    before = fake.counted()
+    assert main([*args, "--budget", "10"]) != 0
+    err = capsys.readouterr().err
+    assert "stopped within --budget 10" in err and "run the same command again" in err
+    assert fake.counted() - before <= 10
+    assert main(args) == 0
+    whole = tmp_path / "whole"
+    fetcher(fake, whole, api="rest").run()
+    folder = next(p for p in tmp_path.iterdir() if p.name != "whole")
+    assert tables(folder) == tables(whole) and "stopped" not in json_state(folder)
+
+
+def test_default_budget_leaves_a_margin_for_the_repositorys_other_jobs(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 300, hardened_after=1100)
+    fake.limit, fake.remaining = 1000, 60  # margin: 2% of 1,000
+    with pytest.raises(RateLimited, match="less a margin of 20"):
+        fetcher(fake, tmp_path).run()
+    assert fake.remaining == 20
+
+
+def test_the_sample_sized_history_fits_one_hour_of_github_token(fake: FakeGitHub, tmp_path: Path) -> None:
+    """2,706 runs over 90 days, as in data/sample/: within 1,000 REST requests and 1,000 points."""
+    populate(fake, 2706, hardened_after=1000 + 1350)
+    fake.limit = fake.remaining = 1000
+    fake.graphql.limit = fake.graphql.remaining = 1000
+    report = fetcher(fake, tmp_path).run()
+    history = HistoryCache(tmp_path).load()
+    assert len(history.runs) == 2706 and (history.runs["jobs_attempt"] == 1).all()
+    assert fake.counted() <= 1000 and sum(fake.graphql.spent) <= 1000
+    print(f"\nsample-sized first pull: {fake.counted()} REST requests, {report.requests.points} points")
+
+
+def test_refreshes_cost_next_to_nothing(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 230, hardened_after=1100)
+    fetcher(fake, tmp_path).run()
+    before, spent = fake.counted(), len(fake.graphql.spent)
+    fetcher(fake, tmp_path).run()
+    assert fake.counted() - before <= 1 and fake.graphql.spent[spent:] == []  # immediate refresh: a 304 at most
+    populate(fake, 50, seed=7, first_id=1230)
+    before, spent = fake.counted(), len(fake.graphql.spent)
+    report = fetcher(fake, tmp_path).run()
+    assert fake.counted() - before - report.logs_fetched <= 5 and sum(fake.graphql.spent[spent:]) <= 5
+
+
+def test_killed_graphql_fetch_resumes_to_the_same_bytes(fake: FakeGitHub, tmp_path: Path) -> None:
+    populate(fake, 460, hardened_after=1100)
+    rerun(fake, 1020)
+    whole = tmp_path / "whole"
+    fetcher(fake, whole, api="rest").run()
+
+    class Killed(Exception):
+        pass
+
+    saves = []
+
+    def kill_on_second_save(_history) -> None:
+        saves.append(1)
+        if len(saves) == 2:
+            raise Killed
+
+    broken = tmp_path / "broken"
+    with pytest.raises(Killed):
+        fetcher(fake, broken, on_save=kill_on_second_save, save_every=50).run()
+    partial = HistoryCache(broken).load()
+    assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460 and json_state(broken)["node_ids"]
+    fetcher(fake, broken).run()
+    assert tables(broken) == tables(whole)
+    assert "node_ids" not in json_state(broken)  # every run's jobs stored: nothing left to remember
+    for path in broken.rglob("*"):
+        assert not path.is_file() or TOKEN.encode() not in path.read_bytes()
+
+
+def test_a_graphql_answer_echoing_the_token_never_reaches_the_output(fake: FakeGitHub, tmp_path: Path, monkeypatch,
+                                                                      capfd) -> None:  # fmt: skip
+    from kit.cli import main
+
+    populate(fake, 20)
+    fake.faults.append(Fault(r"^/graphql$", 403, times=99, body={"message": f"token {TOKEN} lacks actions:read"}))
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    args = ["fetch", "--repo", REPO, "--workflow", WORKFLOW, "--cache", str(tmp_path), "--api-url", fake.url]
+    assert main(args) == 2
+    out, err = capfd.readouterr()
+    assert "forbidden (403)" in err and TOKEN not in out + err
+    for path in tmp_path.rglob("*"):
+        assert not path.is_file() or TOKEN.encode() not in path.read_bytes()
+
+
+def test_a_graphql_answer_of_the_wrong_shape_is_one_line(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys):
+    from kit.cli import main
+
+    populate(fake, 5)
+    check = {"id": "CR_1", "databaseId": "ten", "name": "x", "status": "COMPLETED", "conclusion": "SUCCESS",
+             "startedAt": None, "completedAt": None, "detailsUrl": None,
+             "steps": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []},
+             "annotations": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}}  # fmt: skip
+    runs = {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [check]}
+    node = {"__typename": "WorkflowRun", "databaseId": 1000, "checkSuite": {"id": "CS_1000", "checkRuns": runs}}
+    fake.faults.append(Fault(r"^/graphql$", 200, body={"data": {"rateLimit": {"cost": 1}, "nodes": [node]}}))
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    args = ["fetch", "--repo", REPO, "--workflow", WORKFLOW, "--cache", str(tmp_path), "--api-url", fake.url]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "check run of run 1000: job has `id` 'ten'" in err, err
+    assert main(args) == 0  # the next fetch resumes from the listing it kept
+    assert len(HistoryCache(next(tmp_path.iterdir())).load().jobs) == 10
+
+
+@pytest.mark.parametrize(
+    ("api_url", "graphql_url"),
+    [
+        ("https://api.github.com", "https://api.github.com/graphql"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/graphql"),
+        ("https://ghe.example.com/api/v3/", "https://ghe.example.com/api/graphql"),
+    ],
+)
+def test_graphql_is_asked_where_github_serves_it(api_url: str, graphql_url: str) -> None:
+    assert GitHubClient(REPO, api_url=api_url).graphql_url == graphql_url

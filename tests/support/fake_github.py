@@ -174,7 +174,13 @@ class FakeGitHub:
                             "remaining": self.remaining,
                             "reset": self.reset,
                             "used": self.limit - self.remaining,
-                        }
+                        },
+                        "graphql": {
+                            "limit": self.graphql.limit,
+                            "remaining": self.graphql.remaining,
+                            "reset": self.reset,
+                            "used": self.graphql.limit - self.graphql.remaining,
+                        },
                     }
                 },
                 counted=False,
