@@ -10,6 +10,9 @@ Plan of a fetch, and why each part costs what it does:
 2. Re-ask, one by one (conditionally), the cached runs that were not complete and were not seen.
 3. For each completed run whose jobs are not stored for its latest attempt: its jobs with steps
    (`filter=all`, every attempt). A completed run is never asked for again unless it is re-run.
+   With `api="graphql"` (the CLI's default) first-attempt runs are asked 100 a GraphQL query
+   (`kit/history/graphql.py`) by the node ids the listing gave (kept in the state until their jobs
+   are stored); re-runs and whatever GraphQL could not answer for still take the REST listing.
 4. Logs only for jobs that have a Codex step or are the DB test and did not clearly succeed. Under
    step-level `continue-on-error: true` a failed Codex step reports `success` everywhere in the
    API, so "did not clearly succeed" means: the job failed, was cancelled or timed out; or a Codex
