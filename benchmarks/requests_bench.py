@@ -29,11 +29,19 @@ TOKEN = "bench-token"
 WORKFLOW = "invariants.yml"
 
 
-def fetch(fake: FakeGitHub, cache: Path) -> tuple[int, float]:
+def fetch(fake: FakeGitHub, cache: Path, api: str = "rest") -> tuple[int, float]:
     start, began = len(fake.requests), time.perf_counter()
     client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=lambda s: None)
-    Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False).run()
+    Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, api=api).run()
     return sum(r.counted for r in fake.requests[start:]), time.perf_counter() - began
+
+
+def fetch_graphql(fake: FakeGitHub, cache: Path) -> tuple[int, int, int, float]:
+    """(REST requests counted, GraphQL points, round trips to GitHub, seconds) of a `--api graphql` fetch."""
+    start, spent = len(fake.requests), len(fake.graphql.spent)
+    counted, seconds = fetch(fake, cache, api="graphql")
+    trips = sum(not r.path.startswith("/_signed/") and r.status != 304 for r in fake.requests[start:])
+    return counted, sum(fake.graphql.spent[spent:]), trips, seconds
 
 
 def naive(fake: FakeGitHub, reuse_connections: bool = False) -> tuple[int, float]:
@@ -70,17 +78,23 @@ def lower_bound(fake: FakeGitHub, cache: Path) -> int:
 def measure(runs: int) -> None:
     with FakeGitHub(REPO, token=TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
         fake.limit = fake.remaining = 1_000_000  # a GitHub App installation's budget, so 10,000 runs fit
+        fake.graphql.limit = fake.graphql.remaining = 1_000_000
         populate(fake, runs, hardened_after=1000 + runs // 2)
-        cache = Path(folder)
+        cache, graph = Path(folder) / "rest", Path(folder) / "graphql"
         first, first_s = fetch(fake, cache)
         bound = lower_bound(fake, cache)
         again, _ = fetch(fake, cache)
+        g_first, g_points, g_trips, g_s = fetch_graphql(fake, graph)
+        g_again, g_again_points, _, _ = fetch_graphql(fake, graph)
         populate(fake, 50, seed=7, first_id=1000 + runs)
         after_new, _ = fetch(fake, cache)
+        g_new, g_new_points, _, _ = fetch_graphql(fake, graph)
         new_logs = sum(1 for j in fake.logs if j // 10 >= 1000 + runs)
         naive_count, naive_s = naive(fake, reuse_connections=True)
         jobs = HistoryCache(cache).load().jobs
         hidden = int((jobs["needs_log"] & (jobs["conclusion"] == "success")).sum())
+        names = ("runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet")
+        same = all((cache / n).read_bytes() == (graph / n).read_bytes() for n in names)
         print(f"\n{runs} runs (lower bound for a first pull: {bound})")
         print(f"  (a) first pull            {first:6d} requests  {first / bound:5.2f}x the bound  ({first_s:.1f} s)")
         print(f"  (b) immediate refresh     {again:6d} requests counted against the rate limit")
@@ -88,15 +102,23 @@ def measure(runs: int) -> None:
         print(f"  (d) naive ghapi script    {naive_count:6d} requests  {naive_count / bound:5.2f}x the bound, "
               f"and the same again on every refresh ({naive_s:.1f} s)")  # fmt: skip
         print(f"      the naive script never sees the {hidden} Codex failures hidden by continue-on-error")
+        print(f"  --api graphql: (a) first pull {g_first} requests + {g_points} points = "
+              f"{(g_first + g_points) / bound:.2f}x the bound, {g_trips} round trips = {g_trips / bound:.2f}x "
+              f"({g_s:.1f} s); jobs+steps+annotations {g_points / runs:.3f} points a run")  # fmt: skip
+        print(f"                 (b) immediate refresh {g_again} requests + {g_again_points} points; "
+              f"(c) after 50 new {g_new} requests + {g_new_points} points ({new_logs} of them logs); "
+              f"tables identical to REST: {same}")  # fmt: skip
 
 
 def measure_latency(runs: int, latency: float) -> None:
     with FakeGitHub(REPO, token=TOKEN) as fake, tempfile.TemporaryDirectory() as folder:
         populate(fake, runs)
         fake.latency = latency
-        _, ours = fetch(fake, Path(folder))
+        _, ours = fetch(fake, Path(folder) / "rest")
+        *_, graph = fetch_graphql(fake, Path(folder) / "graphql")
         _, theirs = naive(fake)
-        print(f"\nwith {latency * 1000:.0f} ms per request, {runs} runs: codex-kit first pull {ours:.1f} s, "
+        print(f"\nwith {latency * 1000:.0f} ms per request, {runs} runs: codex-kit first pull {ours:.1f} s (REST), "
+              f"{graph:.1f} s (GraphQL: {ours / graph:.1f}x faster than REST, {theirs / graph:.1f}x than naive), "
               f"naive {theirs:.1f} s ({theirs / ours:.2f}x)")  # fmt: skip
 
 

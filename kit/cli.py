@@ -19,7 +19,7 @@ from pathlib import Path
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
 from kit.errors import EXIT_FINDING, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, KitError, UsageError
-from kit.history.locations import GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
+from kit.history.locations import FETCH_APIS, GITHUB_API_URL, SAMPLE_ROOT, SAMPLE_WORKFLOW, default_cache_root
 from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON
@@ -62,7 +62,7 @@ def _patch(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from kit.history.fetch import fetch_history
+    from kit.history.fetch import estimate_history, fetch_history
     from kit.history.tables import Recognise
     from kit.history.token import token_from_environment
 
@@ -75,10 +75,14 @@ def _fetch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     root = user_path(args.cache) if args.cache else default_cache_root()
+    if args.estimate:
+        print(estimate_history(args.repo, args.workflow, root, token=token, api_url=args.api_url, api=args.api))
+        return EXIT_OK
     taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
     folder, report = fetch_history(
         args.repo, args.workflow, root, token=token, since=args.since, until=args.until, api_url=args.api_url,
-        max_wait=args.max_wait, recognise=recognise, taxonomy=taxonomy,
+        max_wait=args.max_wait, recognise=recognise, taxonomy=taxonomy, api=args.api,
+        budget=args.budget,
     )  # fmt: skip
     print(f"fetched {args.repo} {args.workflow} into {folder}: {report.summary()}")
     return EXIT_OK
@@ -180,6 +184,12 @@ def _add_patch(sub: argparse._SubParsersAction) -> None:
     patch.set_defaults(func=_patch)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
 def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch = sub.add_parser(
         "fetch", formatter_class=HELP, help="pull a repository's Actions history into the local cache"
@@ -194,6 +204,15 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("--codex-step-pattern", default=CODEX_STEP_PATTERN, help="regex that names a Codex step")
     fetch.add_argument("--db-job-pattern", default=DB_JOB_PATTERN, help="regex that names a DB-test job or step")
     fetch.add_argument("--taxonomy", help="a team's extra rules file: their log lines are kept too")
+    fetch.add_argument(
+        "--api", choices=FETCH_APIS, default=FETCH_APIS[0], help="jobs by GraphQL (100 runs a query) or REST (1 a run)"
+    )
+    fetch.add_argument("--estimate", action="store_true", help="print what the fetch would cost, and stop")
+    fetch.add_argument(
+        "--budget",
+        type=_positive,
+        help="REST requests and GraphQL points to spend at most (none: what is left less 2%%)",
+    )
     fetch.set_defaults(func=_fetch)
 
 

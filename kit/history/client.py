@@ -45,6 +45,18 @@ class RateLimited(GitHubError):
     """The primary rate limit is spent and the reset is further away than we may wait."""
 
 
+class BudgetSpent(RateLimited):
+    """This fetch has spent what it may of the hour's requests or points; the cache resumes from here."""
+
+
+MARGIN_SHARE = 0.02  # of the hour's limit, left for the repository's other users of GITHUB_TOKEN
+
+
+def margin(limit: int | None) -> int:
+    """What a fetch leaves unspent of a budget of `limit` an hour: 20 of GITHUB_TOKEN's 1,000."""
+    return math.ceil((limit or 0) * MARGIN_SHARE)
+
+
 class Missing(GitHubError):
     """GitHub answered 404 or 410: the thing is not (or no longer) there."""
 
@@ -77,6 +89,13 @@ class RequestStats:
     waited: float = 0.0
     remaining: int | None = None
     reset: int | None = None
+    queries: int = 0  # GraphQL queries answered
+    points: int = 0  # GraphQL points they cost (`rateLimit.cost`)
+    points_remaining: int | None = None
+    points_reset: int | None = None
+    limit: int | None = None  # the hour's REST requests, from x-ratelimit-limit
+    points_limit: int | None = None
+    spent: int = 0  # REST requests that counted (answered, not 304)
 
 
 @dataclass
@@ -98,6 +117,9 @@ class GitHubClient:
     max_log_bytes: int = 1024 * MiB  # streamed to a file, never held in memory
     max_pages: int = 5000  # of any one listing: 500,000 runs
     stats: RequestStats = field(default_factory=RequestStats)
+    budget: int | None = (
+        None  # REST requests, and GraphQL points, this client may spend; None: what is left less a margin
+    )
 
     def __post_init__(self) -> None:
         owner, name = split_repo(self.repo)
@@ -123,6 +145,12 @@ class GitHubClient:
             headers={"Accept-Encoding": ACCEPTED_ENCODINGS},
         )
 
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's `/graphql` beside its REST root; Enterprise serves it at /api/graphql beside /api/v3."""
+        root = self.api_url.rstrip("/")
+        return root.removesuffix("/v3") + "/graphql" if root.endswith("/api/v3") else root + "/graphql"
+
     def close(self) -> None:
         self.api.transport.close()
 
@@ -135,6 +163,7 @@ class GitHubClient:
         etag_key: str | None = None,
         keep: Callable[[Any], Any] = lambda data: None,
         budget: tuple[float, int] | None = None,
+        resource: str = "core",
         **kwargs: Any,
     ) -> Reply:
         """One logical request: conditional when an ETag is known, retried and rate-limit aware.
@@ -150,6 +179,8 @@ class GitHubClient:
             headers["If-None-Match"] = cached[0]
         seconds, cap = budget or (self.deadline, self.max_json_bytes)
         for attempt in range(self.retries + 1):
+            if resource == "core":
+                self._within_budget(describe)
             self.stats.sent += 1
             self.limits.start(seconds, cap)
             try:
@@ -157,6 +188,7 @@ class GitHubClient:
             except AnswerRefused as err:
                 raise GitHubError(f"{describe}: {err}; is --api-url GitHub's API?") from err
             except APIError as err:
+                self.stats.spent += resource == "core" and err.status_code is not None
                 if err.status_code is None:  # no HTTP answer: the transport failed (ghapi wraps httpx's errors)
                     self._within_deadline(describe, seconds, err)
                 reply = self._failed(describe, err, attempt)
@@ -164,6 +196,7 @@ class GitHubClient:
                     continue
                 if reply.status == 304 and cached:
                     self.stats.not_modified += 1
+                    self.stats.spent -= resource == "core"
                     return Reply(304, cached[1], reply.headers)
                 raise GitHubError(f"{describe}: unexpected HTTP {reply.status}") from err
             except (httpx2.HTTPError, OSError, ValueError) as err:
@@ -171,12 +204,41 @@ class GitHubClient:
                 self._transport_fault(describe, err, attempt)
                 continue
             received = {k.lower(): v for k, v in dict(self.api.recv_hdrs or {}).items()}
+            self.stats.spent += resource == "core"
             self._note_limits(received)
             data = obj2dict(data) if not isinstance(data, (str, bytes)) else data
             if etag_key and received.get("etag"):
                 self.etags[etag_key] = [received["etag"], keep(data)]
             return Reply(200, data, received)
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _within_budget(self, describe: str, points: int = 0) -> None:
+        """Stop before a request (or a query of `points`) that would pass --budget or eat into the margin."""
+        stats = self.stats
+        if points:
+            spent, left, limit, reset, unit = (
+                stats.points,
+                stats.points_remaining,
+                stats.points_limit,
+                stats.points_reset,
+                "points",
+            )
+        else:
+            spent, left, limit, reset, unit = stats.spent, stats.remaining, stats.limit, stats.reset, "requests"
+        cost = max(points, 1)
+        if self.budget is not None:
+            over = spent + cost > self.budget
+            said = f"--budget {self.budget} {unit}"
+        else:
+            over = left is not None and left - cost < margin(limit)
+            said = f"the hour's {unit} less a margin of {margin(limit)} for the repository's other users"
+        if over:
+            when = time.strftime("%H:%M UTC", time.gmtime(reset)) if reset else "the next hour"
+            raise BudgetSpent(
+                f"{describe}: stopped within {said} ({stats.spent} requests and {stats.points} points spent"
+                f"{f', {left} {unit} left until {when}' if left is not None else ''}). Everything fetched so far is in "
+                f"the cache; run the same command again after {when} to go on"
+            )
 
     def _within_deadline(self, describe: str, seconds: float, err: Exception) -> None:
         """A request that failed because its deadline passed is not retried: the same server will do it again."""
@@ -251,12 +313,26 @@ class GitHubClient:
             )
         self.stats.retried += 1
         self._wait(delay)
+        if headers.get("x-ratelimit-resource") == "graphql":
+            self.stats.points_remaining = None  # waited for the reset: what was left is no longer known
+        else:
+            self.stats.remaining = None
 
     def _wait(self, seconds: float) -> None:
         self.stats.waited += seconds
         self.sleep(seconds)
 
     def _note_limits(self, headers: dict[str, str]) -> None:
+        if headers.get("x-ratelimit-resource") == "graphql":  # points, a budget apart from core requests
+            if "x-ratelimit-limit" in headers:
+                self.stats.points_limit = int(headers["x-ratelimit-limit"])
+            if "x-ratelimit-remaining" in headers:
+                self.stats.points_remaining = int(headers["x-ratelimit-remaining"])
+            if "x-ratelimit-reset" in headers:
+                self.stats.points_reset = int(headers["x-ratelimit-reset"])
+            return
+        if "x-ratelimit-limit" in headers:
+            self.stats.limit = int(headers["x-ratelimit-limit"])
         if "x-ratelimit-remaining" in headers:
             self.stats.remaining = int(headers["x-ratelimit-remaining"])
         if "x-ratelimit-reset" in headers:
@@ -366,6 +442,55 @@ class GitHubClient:
             jobs.extend(check_job(f"{describe} page {page.number}", job) for job in page.items)
         return jobs
 
+    def rate_limits(self) -> dict[str, dict[str, int]]:
+        """Each budget (`core`, `graphql`, …) from /rate_limit, which GitHub does not count against any."""
+        reply = self.call("the rate limits", self.api.rate_limit.get, resource="free")
+        resources = (reply.data or {}).get("resources") if isinstance(reply.data, dict) else None
+        return {k: v for k, v in (resources or {}).items() if isinstance(v, dict)}
+
+    def graphql(
+        self, describe: str, query: str, variables: dict[str, Any], points: int = 1
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """(data, errors) of one query POSTed to /graphql through the same ghapi client as every REST call.
+
+        GitHub answers GraphQL errors with HTTP 200, often beside partial data: those are returned for
+        the caller to judge item by item. A spent budget (the documented `RATE_LIMITED`, or the
+        `RATE_LIMIT`/`graphql_rate_limit` GitHub sent in 2026) waits for the reset or stops resumably,
+        as REST's does; an answer with errors and no data at all is an error.
+        """
+        for attempt in range(self.retries + 1):
+            self._within_budget(describe, points)
+            reply = self.call(describe, self._post, self.graphql_url, {"query": query, "variables": variables},
+                              resource="graphql")  # fmt: skip
+            answer = reply.data if isinstance(reply.data, dict) else {}
+            errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+            if any(_rate_limited(e) for e in errors):
+                headers = {**reply.headers, "x-ratelimit-remaining": "0"}
+                if "x-ratelimit-reset" not in headers and self.stats.points_reset:
+                    headers["x-ratelimit-reset"] = str(self.stats.points_reset)
+                self._rate_limited(describe, headers, "GraphQL points spent", attempt)
+                continue
+            data = answer.get("data")
+            if not isinstance(data, dict):
+                said = "; ".join(str(e.get("message", "")) for e in errors)[:300] or "no data"
+                raise GitHubError(
+                    f"{describe}: GitHub's GraphQL API answered no data ({said}); is --api-url GitHub's API?"
+                )
+            rate = data.get("rateLimit") if isinstance(data.get("rateLimit"), dict) else {}
+            self.stats.queries += 1
+            self.stats.points += int(rate.get("cost") or 0)
+            if isinstance(rate.get("remaining"), int):
+                self.stats.points_remaining = rate["remaining"]
+            return data, errors
+        raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
+
+    def _post(self, url: str, body: dict[str, Any]) -> Any:
+        """POST through ghapi; an error status raises the `APIError` its endpoint calls raise (not httpx's)."""
+        try:
+            return self.api(url, "POST", data=body)
+        except httpx2.HTTPStatusError as err:
+            raise err.api_error() from err
+
     def job_log(self, job_id: int, into: BinaryIO) -> bool:
         """Stream the job's log into `into` (rewound for each attempt); False when GitHub no longer has it.
 
@@ -384,6 +509,8 @@ class GitHubClient:
         into.seek(0)
         into.truncate()
         with self.api.transport.client.stream("GET", url, headers=self.api.headers) as response:
+            # GitHub's answer (the 302, not the signed host's) carries the rate limit: `call` reads it from here.
+            self.api.transport.recv_hdrs = (response.history or [response])[0].headers
             if response.is_error:
                 response.read()
                 try:
@@ -399,6 +526,10 @@ class GitHubClient:
                     f"{url}: cannot store the log while downloading it ({err.strerror or err}); the cache is as it was "
                     "before this download; free some space and fetch again"
                 ) from err
+
+
+def _rate_limited(error: dict[str, Any]) -> bool:
+    return error.get("type") in ("RATE_LIMITED", "RATE_LIMIT") or error.get("code") == "graphql_rate_limit"
 
 
 def _first_line(text: str | None) -> str:

@@ -10,6 +10,9 @@ Plan of a fetch, and why each part costs what it does:
 2. Re-ask, one by one (conditionally), the cached runs that were not complete and were not seen.
 3. For each completed run whose jobs are not stored for its latest attempt: its jobs with steps
    (`filter=all`, every attempt). A completed run is never asked for again unless it is re-run.
+   With `api="graphql"` (the CLI's default) first-attempt runs are asked 100 a GraphQL query
+   (`kit/history/graphql.py`) by the node ids the listing gave (kept in the state until their jobs
+   are stored); re-runs and whatever GraphQL could not answer for still take the REST listing.
 4. Logs only for jobs that have a Codex step or are the DB test and did not clearly succeed. Under
    step-level `continue-on-error: true` a failed Codex step reports `success` everywhere in the
    API, so "did not clearly succeed" means: the job failed, was cancelled or timed out; or a Codex
@@ -39,12 +42,16 @@ from kit.errors import GitHubError
 from kit.history import coverage
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.client import GitHubClient, RequestStats
-from kit.history.locations import GITHUB_API_URL, day_window
+from kit.history.estimate import estimate
+from kit.history.graphql import RUNS_PER_QUERY, JobsQuery, run_jobs_size
+from kit.history.locations import FETCH_APIS, GITHUB_API_URL, day_window
 from kit.history.repair import Repairs, repair
 from kit.history.schema import LogStatus
 from kit.history.tables import LogExcerpt, Recognise, job_row, run_row, step_rows
+from kit.history.token import scrub
 from kit.taxonomy import Taxonomy, load_taxonomy
 
+NODE_IDS = "node_ids"  # state: run id -> GraphQL node id, for runs whose jobs are still to fetch
 SAVE_EVERY = 50  # runs (or logs) between saves: a killed fetch repeats at most this many requests
 
 
@@ -62,6 +69,12 @@ class FetchReport:
     def summary(self) -> str:
         stats = self.requests
         left = f", {stats.remaining} requests left this hour" if stats.remaining is not None else ""
+        points = (
+            f"; {stats.queries} GraphQL queries, {stats.points} points"
+            + (f" ({stats.points_remaining} left this hour)" if stats.points_remaining is not None else "")
+            if stats.queries
+            else ""
+        )
         fixed = self.repairs
         repaired = (
             f"; repaired the cache ({fixed.runs_to_refetch} runs' jobs and {fixed.logs_to_refetch} logs asked again, "
@@ -72,7 +85,7 @@ class FetchReport:
         return (
             f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
             f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
-            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{repaired}"
+            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{points}{repaired}"
         )
 
 
@@ -91,6 +104,7 @@ class Fetcher:
         on_save: Callable[[History], None] | None = None,
         taxonomy: Taxonomy | None = None,
         save_every: int = SAVE_EVERY,
+        api: str = "rest",
     ) -> None:
         self.client, self.cache, self.workflow = client, cache, workflow
         self.since, self.until = day_window(since, until)  # filtered here: GitHub's `created` caps at 1,000
@@ -99,6 +113,7 @@ class Fetcher:
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
         self.save_every = save_every
+        self.api = api
         self.report = FetchReport()
 
     def run(self) -> FetchReport:
@@ -124,7 +139,8 @@ class Fetcher:
             self.fetch_logs(history)
         except (GitHubError, KeyboardInterrupt) as stop:
             if not self.cache.fresh or len(history.runs):  # nothing fetched into nothing: leave no folder
-                history.state["stopped"] = str(stop) or "interrupted"
+                said = scrub(str(stop) or "interrupted")  # GitHub's message can echo the token: never stored
+                history.state["stopped"] = said.replace(self.client.token, "***") if self.client.token else said
                 self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
         history.state.pop("stopped", None)
@@ -161,6 +177,7 @@ class Fetcher:
             moments = [pd.Timestamp(r["created_at"]) for r in rows] or [created[i] for i in page.ids if i in created]
             older = bool(moments) and self.since is not None and min(moments) < self.since
             rows = [r for r in rows if self._in_window(r["created_at"])]
+            _note_nodes(history, page.items, {r["run_id"] for r in rows})
             self.report.runs_new += sum(r["run_id"] not in known for r in rows)
             self.report.runs_listed += len(page.ids)
             settled = bool(page.ids) and all(known.get(run_id) == "completed" for run_id in page.ids)
@@ -170,11 +187,13 @@ class Fetcher:
             if older or (settled and moments and coverage.holds(covered, self.since, max(moments))):
                 break
         coverage.write(history.state, self.workflow, [*covered, (self.since, high)])
+        _forget_nodes(history)
         for run_id, status in sorted(known.items()):
             if status != "completed" and run_id not in seen:
                 reply = self.client.run(run_id)
                 self.report.runs_refreshed += 1
                 if reply.status != 304:
+                    _note_nodes(history, [reply.data], {run_id})
                     row = run_row(reply.data, self.workflow)
                     history.upsert("runs", [{**row, "jobs_attempt": attempts.get(row["run_id"], 0)}])
 
@@ -189,19 +208,54 @@ class Fetcher:
         wanted = wanted[wanted["workflow"] == self.workflow].sort_values("run_id")
         batch = _Batch()
         logs_known = _column_by_key(history.jobs, "job_id", "log_status")
+        bar = self._bar(None, len(wanted), "jobs")
         try:
-            for run in self._bar(wanted.itertuples(), len(wanted), "jobs"):
-                for job in self.client.jobs(int(run.run_id)):
-                    steps = step_rows(job, self.recognise)
-                    row = job_row(job, steps, self.recognise)
-                    row["log_status"] = _log_status(row, logs_known)
-                    batch.jobs.append(row)
-                    batch.steps.extend(steps)
-                batch.attempts[int(run.run_id)] = int(run.run_attempt)
-                self.report.jobs_fetched_for += 1
+            by_rest = list(wanted.itertuples())
+            if self.api == "graphql":
+                by_rest = self._jobs_by_graphql(history, by_rest, batch, logs_known, bar)
+            for run in by_rest:
+                self._store_jobs(batch, int(run.run_id), int(run.run_attempt), self.client.jobs(int(run.run_id)),
+                                 logs_known)  # fmt: skip
+                bar.update(1)
                 self._checkpoint(batch, len(batch.attempts), history)
         finally:
+            bar.close()
             batch.apply(history)
+
+    def _jobs_by_graphql(self, history: History, wanted: list[Any], batch: _Batch, logs_known, bar) -> list[Any]:
+        """Fetch first-attempt runs 100 a query; the runs GraphQL cannot vouch for are returned for REST."""
+        nodes = history.state.get(NODE_IDS, {})
+        ready = [run for run in wanted if int(run.run_attempt) == 1 and str(int(run.run_id)) in nodes]
+        taken = {int(run.run_id) for run in ready}
+        left = [run for run in wanted if int(run.run_id) not in taken]
+        sizes = [int(n) for n in history.jobs.groupby("run_id").size()] if not history.jobs.empty else []
+        query = JobsQuery(self.client, run_jobs_size(sizes))
+        for start in range(0, len(ready), RUNS_PER_QUERY):
+            chunk = ready[start : start + RUNS_PER_QUERY]
+            got = query.fetch([(int(run.run_id), nodes[str(int(run.run_id))]) for run in chunk])
+            sizes.extend(len(jobs) for jobs in got.jobs.values())
+            query.jobs_size = run_jobs_size(sizes)  # the next query asks what runs here have needed so far
+            for run in chunk:
+                run_id = int(run.run_id)
+                if run_id in got.jobs:
+                    self._store_jobs(batch, run_id, 1, got.jobs[run_id], logs_known)
+                    bar.update(1)
+            stats = self.client.stats
+            bar.set_postfix(requests=stats.spent, points=stats.points, refresh=False)
+            unexplained = set(got.unexplained)
+            left.extend(run for run in chunk if int(run.run_id) in unexplained)
+            self._checkpoint(batch, len(batch.attempts), history)
+        return sorted(left, key=lambda run: int(run.run_id))
+
+    def _store_jobs(self, batch: _Batch, run_id: int, attempt: int, jobs: list[dict[str, Any]], logs_known) -> None:
+        for job in jobs:
+            steps = step_rows(job, self.recognise)
+            row = job_row(job, steps, self.recognise)
+            row["log_status"] = _log_status(row, logs_known)
+            batch.jobs.append(row)
+            batch.steps.extend(steps)
+        batch.attempts[run_id] = attempt
+        self.report.jobs_fetched_for += 1
 
     # --- 4: logs ------------------------------------------------------------------------------------------
     def fetch_logs(self, history: History) -> None:
@@ -231,7 +285,7 @@ class Fetcher:
             batch.apply(history)
             self.save(history)
 
-    def _bar(self, items, total: int, what: str):
+    def _bar(self, items, total: int, what: str):  # items None: a bar updated by hand
         return tqdm(items, total=total, desc=what, unit=what[:-1], disable=not self.progress or total < 20)
 
 
@@ -248,14 +302,33 @@ def fetch_history(
     recognise: Recognise | None = None,
     progress: bool | None = None,
     taxonomy: Taxonomy | None = None,
+    api: str = FETCH_APIS[0],
+    budget: int | None = None,
 ) -> tuple[Path, FetchReport]:
-    """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done)."""
-    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait)
+    """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done).
+
+    `api` is how jobs are asked: "graphql" (100 runs a query, within GITHUB_TOKEN's hour) or "rest"
+    (one jobs listing per run); both leave the same tables.
+    """
+    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait, budget=budget)
     folder = cache_folder(cache_root, repo)
     fetcher = Fetcher(
-        client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress, taxonomy=taxonomy
-    )
+        client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress, taxonomy=taxonomy,
+        api=api,
+    )  # fmt: skip
     return folder, fetcher.run()
+
+
+def estimate_history(
+    repo: str, workflow: str, cache_root: Path, *, token: str | None = None, api_url: str = GITHUB_API_URL,
+    api: str = FETCH_APIS[0],
+) -> str:  # fmt: skip
+    """What `fetch_history` would cost now, as one line; nothing is written."""
+    client = GitHubClient(repo, api_url=api_url, token=token)
+    try:
+        return estimate(client, HistoryCache(cache_folder(cache_root, repo)), workflow, api).text()
+    finally:
+        client.close()
 
 
 @dataclass
@@ -275,10 +348,35 @@ class _Batch:
         if self.attempts:
             runs = history.runs
             runs["jobs_attempt"] = runs["run_id"].map(self.attempts).fillna(runs["jobs_attempt"]).astype("int64")
+            _forget_nodes(history)
         if self.log_status:
             jobs = history.jobs
             jobs["log_status"] = jobs["job_id"].map(self.log_status).fillna(jobs["log_status"])
         self.jobs, self.steps, self.lines, self.attempts, self.log_status = [], [], [], {}, {}
+
+
+def _note_nodes(history: History, items: list[dict[str, Any]], keep: set[int]) -> None:
+    """Remember the GraphQL node id of each kept run until its jobs are stored (the tables do not hold it)."""
+    nodes = history.state.setdefault(NODE_IDS, {})
+    for item in items:
+        if int(item["id"]) in keep and isinstance(item.get("node_id"), str):
+            nodes[str(int(item["id"]))] = item["node_id"]
+    if not nodes:
+        history.state.pop(NODE_IDS, None)
+
+
+def _forget_nodes(history: History) -> None:
+    """Keep node ids only for runs whose jobs are still to fetch: the state stays small and settles."""
+    nodes = history.state.get(NODE_IDS)
+    if nodes is None:
+        return
+    runs = history.runs
+    pending = set(runs.loc[runs["jobs_attempt"] < runs["run_attempt"], "run_id"].astype(int).astype(str))
+    kept = {k: v for k, v in nodes.items() if k in pending}
+    if kept:
+        history.state[NODE_IDS] = kept
+    else:
+        history.state.pop(NODE_IDS, None)
 
 
 def _chunks(spool: BinaryIO, excerpt: LogExcerpt) -> Iterator[bytes]:

@@ -19,6 +19,7 @@ from platformdirs import user_cache_dir
 
 from kit.errors import UsageError
 
+FETCH_APIS: Final = ("graphql", "rest")  # how a fetch asks for jobs; the first is the default
 SAMPLE_REPO: Final = "acme/ledger"
 SAMPLE_WORKFLOW: Final = "invariants.yml"
 SAMPLE_ROOT: Final = Path(str(resources.files("kit.data").joinpath("sample")))

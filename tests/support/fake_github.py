@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from tests.support.fake_graphql import FakeGraphQL
+
 
 @dataclass
 class Fault:
@@ -64,6 +66,7 @@ class FakeGitHub:
         self.drip = 0.05  # seconds between the bytes of a dripped answer
         self.lock = threading.Lock()
         self.publishing = Publishing(self)
+        self.graphql = FakeGraphQL(self)  # the history side of /graphql (tests/support/fake_graphql.py)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -136,7 +139,7 @@ class FakeGitHub:
                 request, path, 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
             )
             return
-        if self.remaining <= 0:
+        if self.remaining <= 0 and not self._history_query(request, path):  # GraphQL has its own budget
             headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(self.reset)}
             body = {
                 "message": "API rate limit exceeded for user ID 1.",
@@ -146,7 +149,14 @@ class FakeGitHub:
             return
         self._route(request, path, query)
 
+    def _history_query(self, request: BaseHTTPRequestHandler, path: str) -> bool:
+        body = getattr(request, "sent_body", {})
+        return path == "/graphql" and request.command == "POST" and "pinIssue" not in str(body.get("query", ""))
+
     def _route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> None:
+        if self._history_query(request, path):
+            self.graphql.answer(request, path, request.sent_body)
+            return
         if self.publishing.route(request, path, query):
             return
         prefix = f"/repos/{self.repo}/actions"
@@ -164,7 +174,13 @@ class FakeGitHub:
                             "remaining": self.remaining,
                             "reset": self.reset,
                             "used": self.limit - self.remaining,
-                        }
+                        },
+                        "graphql": {
+                            "limit": self.graphql.limit,
+                            "remaining": self.graphql.remaining,
+                            "reset": self.reset,
+                            "used": self.graphql.limit - self.graphql.remaining,
+                        },
                     }
                 },
                 counted=False,
@@ -241,6 +257,7 @@ class FakeGitHub:
             headers["ETag"] = etag
             if request.headers.get("If-None-Match") == etag:
                 status, payload, counted = 304, b"", False
+        counted = counted and headers.get("X-RateLimit-Resource") != "graphql"  # points, not core requests
         with self.lock:
             if counted and status not in (304, 401) and self.remaining > 0:
                 self.remaining -= 1
