@@ -3,7 +3,7 @@
 The workflow has one step, `uses: OWNER/codex-kit@REF` (the action.yml at the root of this
 repository), pinned to what the user names: a 40-hex commit SHA is immutable; a tag or branch can be
 moved under the workflow, hence the warning. Permissions are least privilege: nothing at the
-workflow level, `actions: read` for the job, and a write scope only for each publishing target
+workflow level, `actions: read` and `checks: read` for the job, and a write scope only for each publishing target
 turned on. The cron avoids minute 0 (GitHub delays or drops scheduled runs at the top of the hour).
 Every value from an argument is validated and written as a quoted YAML scalar (cron, `with:`
 values), never into a `run:` script: the action passes its inputs to shell through `env:` only.
@@ -70,7 +70,10 @@ class Schedule:
     def permissions(self) -> dict[str, tuple[str, str]]:
         """Least privilege: reading the Actions history, plus one write scope per target turned on (scope ->
         (access, why), the why written beside it in the workflow)."""
-        granted = {"actions": ("read", "read the workflow's runs, jobs and logs")}
+        granted = {
+            "actions": ("read", "read the workflow's runs, jobs and logs"),
+            "checks": ("read", "read the runs' jobs, steps and annotations as check runs, over GraphQL"),
+        }
         if self.issue:
             granted["issues"] = ("write", "keep the tracking issue")
         if self.pages:

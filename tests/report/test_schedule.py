@@ -44,10 +44,10 @@ def test_bad_arguments_are_refused_before_anything_is_written(args, message, tmp
 @pytest.mark.parametrize(
     ("flags", "scopes"),
     [
-        ([], {"actions": "read"}),
-        (["--issue"], {"actions": "read", "issues": "write"}),
-        (["--pages"], {"actions": "read", "contents": "write", "pages": "write"}),
-        (["--pr", "12"], {"actions": "read", "pull-requests": "write"}),
+        ([], {"actions": "read", "checks": "read"}),
+        (["--issue"], {"actions": "read", "checks": "read", "issues": "write"}),
+        (["--pages"], {"actions": "read", "checks": "read", "contents": "write", "pages": "write"}),
+        (["--pr", "12"], {"actions": "read", "checks": "read", "pull-requests": "write"}),
     ],
 )
 def test_permissions_are_the_least_each_choice_needs(flags, scopes, tmp_path: Path) -> None:
