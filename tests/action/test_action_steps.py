@@ -18,7 +18,7 @@ from tests.package.install import copy_sources, dependency_folder, fresh_venv
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, populate
 
-TOKEN = "ghs_actionStepsToken0123456789abcdef"
+TOKEN = "fake-token-for-action-steps-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from kit.errors import GitHubError
 from kit.publish.run import publish_report, raise_failures
 from tests.support.fake_github import FakeGitHub, Fault
 
-TOKEN = "ghs_publishTestToken0123456789abcdef"
+TOKEN = "fake-token-for-publish-tests-0123456789abcdef"
 REPO = "acme/ledger"
 
 

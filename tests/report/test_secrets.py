@@ -14,7 +14,7 @@ from kit.cli import main
 from kit.sample import REPO, WORKFLOW, Scenario, generate
 from tests.support.fake_github import FakeGitHub, Fault
 
-TOKEN = "ghp_codexkitSECRETtoken0123456789abcdefXYZ"
+TOKEN = "fake-token-codexkit-SECRET-0123456789abcdefXYZ"
 
 
 def _files(*folders: Path) -> list[Path]:
