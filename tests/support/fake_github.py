@@ -10,6 +10,7 @@ can count them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -22,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from kit.history import payloads
 from tests.support.fake_graphql import FakeGraphQL
 
 
@@ -48,8 +50,12 @@ class Seen:
 class FakeGitHub:
     """Serve one repository's Actions history on a loopback port."""
 
-    def __init__(self, repo: str = "octo/app", token: str | None = None, lowercase_headers: bool = False) -> None:
+    def __init__(
+        self, repo: str = "octo/app", token: str | None = None, lowercase_headers: bool = False,
+        host: FakeGitHub | None = None,
+    ) -> None:  # fmt: skip
         self.repo = repo
+        self.host = host  # None: this fake owns the server; else another repository served by `host`
         self.token = token
         self.lowercase = lowercase_headers
         self.runs: dict[int, dict[str, Any]] = {}
@@ -67,8 +73,26 @@ class FakeGitHub:
         self.lock = threading.Lock()
         self.publishing = Publishing(self)
         self.graphql = FakeGraphQL(self)  # the history side of /graphql (tests/support/fake_graphql.py)
+        self.listing = Listing(self, private=False)  # what GitHub says of the repository itself
+        self.repos: dict[str, FakeGitHub] = {repo.lower(): self}  # every repository this server serves
+        if host is not None:
+            self.requests, self.lock, self.repos, self.faults = host.requests, host.lock, host.repos, host.faults
+            return
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def add_repo(self, repo: str, *, private: bool = False, archived: bool = False) -> FakeGitHub:
+        """Another repository on the same server (its own runs, issues, files and pull requests), sharing
+        this one's token, rate limits and request log, as the repositories of one account do."""
+        root = self.host or self
+        other = FakeGitHub(repo, token=root.token, lowercase_headers=root.lowercase, host=root)
+        other.listing = Listing(other, private=private, archived=archived)
+        root.repos[repo.lower()] = other
+        return other
+
+    def run_owner(self, run_id: int) -> FakeGitHub | None:
+        """The repository a run belongs to, among all those this server serves (GraphQL ids are global)."""
+        return next((fake for fake in self.repos.values() if run_id in fake.runs), None)
 
     # --- data -----------------------------------------------------------------------------------
     def add_run(self, run: dict[str, Any], jobs: list[dict[str, Any]], logs: dict[int, str] | None = None) -> None:
@@ -79,6 +103,8 @@ class FakeGitHub:
 
     @property
     def url(self) -> str:
+        if self.host is not None:
+            return self.host.url
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def counted(self) -> int:
@@ -129,7 +155,9 @@ class FakeGitHub:
             self._apply(request, fault, path)
             return
         if path.startswith("/_signed/logs/"):
-            self._log_body(request, int(path.rsplit("/", 1)[-1]))
+            job_id = int(path.rsplit("/", 1)[-1])
+            owner = next((fake for fake in self.repos.values() if job_id in fake.logs), self)
+            owner._log_body(request, job_id)
             return
         if self.token is not None and request.headers.get("Authorization") not in (
             f"token {self.token}",
@@ -157,7 +185,11 @@ class FakeGitHub:
         if self._history_query(request, path):
             self.graphql.answer(request, path, request.sent_body)
             return
+        if self.host is None and self._account_route(request, path, query):
+            return
         if self.publishing.route(request, path, query):
+            return
+        if self.listing.route(request, path, query):
             return
         prefix = f"/repos/{self.repo}/actions"
         if path.lower().startswith(prefix.lower()):  # GitHub's owner and repository names ignore case
@@ -215,6 +247,28 @@ class FakeGitHub:
         else:
             self._not_found(request, path)
 
+    def _account_route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> bool:
+        """Requests for another repository go to its fake; an organisation's listing is answered here."""
+        if match := re.match(r"/repos/([^/]+/[^/]+)(?:/|$)", path):
+            target = self.repos.get(match.group(1).lower())
+            if target is None:
+                self._not_found(request, path)
+                return True
+            if target is not self:
+                target._route(request, path, query)
+                return True
+            return False
+        if match := re.fullmatch(r"/(?:orgs|users)/([^/]+)/repos", path):
+            owner = match.group(1).lower()
+            mine = [f.listing.body() for f in self.repos.values() if f.repo.split("/")[0].lower() == owner]
+            if not mine:
+                self._not_found(request, path)
+                return True
+            mine.sort(key=lambda r: r["full_name"].lower())
+            self.publishing._list(request, path, query, mine)
+            return True
+        return False
+
     def _page(self, request, path: str, query: dict[str, str], key: str, items: list[dict[str, Any]]) -> None:
         per_page = min(int(query.get("per_page", 30)), 100)
         page = max(int(query.get("page", 1)), 1)
@@ -250,6 +304,9 @@ class FakeGitHub:
     def _send(
         self, request, path: str, status: int, body: Any, headers: dict[str, str] | None = None, counted: bool = True
     ) -> None:
+        if self.host is not None:  # one budget and one request log for every repository of the server
+            self.host._send(request, path, status, body, headers, counted)
+            return
         payload = json.dumps(body).encode() if body is not None else b""
         headers = dict(headers or {})
         if status == 200 and body is not None:
@@ -399,6 +456,7 @@ class Publishing:
         self.pinned: list[str] = []  # node ids, in the order they were pinned
         self.writes: list[tuple[str, str]] = []
         self.write_faults: list[Fault] = []  # like FakeGitHub.faults, for POST and PATCH requests only
+        self.blobs: dict[str, bytes] = {}  # sha -> content, for every file a tree of this repository holds
         self.clock = 0
         self.next_comment = 900_000_001
 
@@ -611,14 +669,28 @@ class Publishing:
             self.fake._send(request, path, 200, {k: v for k, v in tree.items() if k != "tree"} | {
                 "tree": [{k: v for k, v in e.items() if k != "content"} for e in tree["tree"]]})  # fmt: skip
             return
-        entries = []
+        base = self.objects.get(body.get("base_tree") or "")
+        if body.get("base_tree") and (base is None or "tree" not in base):
+            self._invalid(request, path, "base_tree is not a valid tree")
+            return
+        by_path = {e["path"]: e for e in (base or {}).get("tree", [])}
         for entry in body.get("tree", []):
-            content = entry.get("content", "")
-            blob = git_blob_sha(content.encode())
-            entries.append({"path": entry["path"], "mode": entry.get("mode", "100644"), "type": "blob", "sha": blob,
-                            "size": len(content.encode()), "content": content,
-                            "url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}"})  # fmt: skip
-        entries.sort(key=lambda e: e["path"])
+            if entry.get("sha", "") is None:  # GitHub's way of deleting a path from the base tree
+                by_path.pop(entry["path"], None)
+                continue
+            if "content" in entry:
+                content = entry["content"]
+                blob = git_blob_sha(content.encode())
+                self.blobs[blob] = content.encode()
+            elif entry.get("sha") in self.blobs:
+                blob, content = entry["sha"], self.blobs[entry["sha"]].decode()
+            else:
+                self._invalid(request, path, "tree.sha is not a valid blob")
+                return
+            by_path[entry["path"]] = {"path": entry["path"], "mode": entry.get("mode", "100644"), "type": "blob",
+                                      "sha": blob, "size": len(content.encode()), "content": content,
+                                      "url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}"}  # fmt: skip
+        entries = sorted(by_path.values(), key=lambda e: e["path"])
         tree_sha = hashlib.sha1(json.dumps([[e["path"], e["sha"]] for e in entries]).encode()).hexdigest()
         tree = {"sha": tree_sha, "url": f"{self.fake.url}/repos/{self.fake.repo}/git/trees/{tree_sha}",
                 "tree": entries, "truncated": False}  # fmt: skip
@@ -627,7 +699,6 @@ class Publishing:
                                                                for e in entries]})  # fmt: skip
 
     def _commit(self, request, path, method, query, body, sha) -> None:
-        git = f"{self.fake.url}/repos/{self.fake.repo}/git"
         if method == "GET":
             commit = self.objects.get(sha or "")
             if commit is None or "message" not in commit:
@@ -638,22 +709,26 @@ class Publishing:
         if body.get("tree") not in self.objects or any(p not in self.objects for p in body.get("parents", [])):
             self._invalid(request, path, "Tree SHA does not exist")
             return
+        sha = self.add_commit(body["tree"], body.get("parents", []), body.get("message", ""))
+        self.fake._send(request, path, 201, self.objects[sha])
+
+    def add_commit(self, tree: str, parents: list[str], message: str) -> str:
+        """Store a commit object as GitHub returns it; its sha."""
+        git = f"{self.fake.url}/repos/{self.fake.repo}/git"
         stamp = self._now()
-        digest = hashlib.sha1(json.dumps([body["tree"], body.get("parents", []), body.get("message"), stamp]).encode())
-        sha = digest.hexdigest()
+        sha = hashlib.sha1(json.dumps([tree, parents, message, stamp]).encode()).hexdigest()
         person = {"name": "github-actions[bot]", "email": "41898282+github-actions[bot]@users.noreply.github.com",
                   "date": stamp}  # fmt: skip
-        commit = {
+        self.objects[sha] = {
             "sha": sha, "node_id": f"C_kwDOAbc{sha[:10]}", "url": f"{git}/commits/{sha}",
             "html_url": f"https://github.com/{self.fake.repo}/commit/{sha}", "author": person, "committer": person,
-            "message": body.get("message", ""), "tree": {"sha": body["tree"], "url": f"{git}/trees/{body['tree']}"},
+            "message": message, "tree": {"sha": tree, "url": f"{git}/trees/{tree}"},
             "parents": [{"sha": p, "url": f"{git}/commits/{p}", "html_url": f"https://github.com/{self.fake.repo}/commit/{p}"}
-                        for p in body.get("parents", [])],
+                        for p in parents],
             "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
                              "verified_at": None},
         }  # fmt: skip
-        self.objects[sha] = commit
-        self.fake._send(request, path, 201, commit)
+        return sha
 
     # --- Pages and GraphQL -------------------------------------------------------------------------------------------
     def _pages(self, request, path, method, query, body) -> None:
@@ -677,7 +752,7 @@ class Publishing:
     def _graphql(self, request, path: str, body: dict[str, Any]) -> None:
         """The one mutation the kit sends: pinIssue(input: {issueId}). GraphQL errors come with HTTP 200."""
         node = (body.get("variables") or {}).get("issueId")
-        known = {i["node_id"]: i for i in self.issues.values()}
+        known = {i["node_id"]: i for fake in self.fake.repos.values() for i in fake.publishing.issues.values()}
         if "pinIssue" not in body.get("query", "") or node not in known:
             message = f"Could not resolve to a node with the global id of '{node}'"
             answer = {
@@ -686,8 +761,131 @@ class Publishing:
             }
             self.fake._send(request, path, 200, answer)
             return
-        if node not in self.pinned:
-            self.pinned.append(node)
+        owner = next(f.publishing for f in self.fake.repos.values() if node in {
+            i["node_id"] for i in f.publishing.issues.values()})  # fmt: skip
+        if node not in owner.pinned:
+            owner.pinned.append(node)
         self.fake._send(
             request, path, 200, {"data": {"pinIssue": {"issue": {"number": known[node]["number"], "isPinned": True}}}}
         )
+
+
+# --- the repository itself: its listing entry, its files on the default branch, its workflows ----------------
+# What a multi-repository fetch and `patch --pr` read: `GET /repos/{repo}` (the `minimal-repository` shape
+# plus `default_branch`, `archived`, `visibility`), the organisation's listing, `contents/{path}` for files
+# and folders, `git/blobs/{sha}`, and `actions/workflows`. Files live as a real git commit in the
+# repository's `Publishing` objects, so the Git Data routes there see the same tree.
+
+
+class Listing:
+    """One repository as GitHub lists it, and its files on the default branch."""
+
+    def __init__(self, fake: FakeGitHub, private: bool = False, archived: bool = False) -> None:
+        self.fake, self.private, self.archived = fake, private, archived
+        self.default_branch = "main"
+        self.repo_id = 500_000 + int(hashlib.sha1(fake.repo.lower().encode()).hexdigest()[:6], 16)
+
+    def body(self) -> dict[str, Any]:
+        repo = payloads.repository(self.fake.repo, self.repo_id)  # the builder the runs' payloads use
+        return repo | {
+            "private": self.private, "visibility": "private" if self.private else "public",
+            "default_branch": self.default_branch, "archived": self.archived, "disabled": False,
+            "pushed_at": "2026-11-01T00:00:00Z", "created_at": "2025-01-01T00:00:00Z",
+            "updated_at": "2026-11-01T00:00:00Z", "size": 100, "language": "Python",
+        }  # fmt: skip
+
+    def set_files(self, files: dict[str, str], message: str = "initial") -> str:
+        """Make `files` (path -> text) the default branch's whole tree, as one commit; its sha."""
+        pub = self.fake.publishing
+        entries = []
+        for path, content in sorted(files.items()):
+            blob = git_blob_sha(content.encode())
+            pub.blobs[blob] = content.encode()
+            entries.append({"path": path, "mode": "100644", "type": "blob", "sha": blob,
+                            "size": len(content.encode()), "content": content,
+                            "url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}"})  # fmt: skip
+        tree_sha = hashlib.sha1(json.dumps([[e["path"], e["sha"]] for e in entries]).encode()).hexdigest()
+        pub.objects[tree_sha] = {"sha": tree_sha, "url": f"{self.fake.url}/repos/{self.fake.repo}/git/trees/{tree_sha}",
+                                 "tree": entries, "truncated": False}  # fmt: skip
+        parent = pub.refs.get(f"heads/{self.default_branch}")
+        sha = pub.add_commit(tree_sha, [parent] if parent else [], message)
+        pub.refs[f"heads/{self.default_branch}"] = sha
+        return sha
+
+    def files(self, ref: str | None = None) -> dict[str, str]:
+        """path -> text on the default branch (or `ref`, a branch name)."""
+        pub = self.fake.publishing
+        name = f"heads/{ref or self.default_branch}"
+        return pub.tree_files(name) if name in pub.refs else {}
+
+    # --- routing -------------------------------------------------------------------------------------------
+    def route(self, request: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> bool:
+        base = f"/repos/{self.fake.repo}"
+        if path.lower() == base.lower() or path.lower().startswith(base.lower() + "/"):
+            path = base + path[len(base) :]
+        else:
+            return False
+        rest = path[len(base) :]
+        if request.command != "GET":
+            return False
+        if rest == "":
+            self.fake._send(request, path, 200, self.body())
+        elif match := re.fullmatch(r"/contents(?:/(.*))?", rest):
+            self._contents(request, path, query, (match.group(1) or "").strip("/"))
+        elif match := re.fullmatch(r"/git/blobs/(\w+)", rest):
+            content = self.fake.publishing.blobs.get(match.group(1))
+            if content is None:
+                self.fake._not_found(request, path)
+                return True
+            self.fake._send(request, path, 200, {
+                "sha": match.group(1), "node_id": f"B_{match.group(1)[:10]}", "size": len(content),
+                "url": f"{self.fake.url}{path}", "content": base64.encodebytes(content).decode(), "encoding": "base64",
+            })  # fmt: skip
+        elif rest == "/actions/workflows":
+            self._workflows(request, path, query)
+        else:
+            return False
+        return True
+
+    def _contents(self, request, path: str, query: dict[str, str], wanted: str) -> None:
+        files = self.files(query.get("ref"))
+        api = f"{self.fake.url}/repos/{self.fake.repo}/contents"
+        if wanted in files:
+            content = files[wanted].encode()
+            blob = git_blob_sha(content)
+            self.fake._send(request, path, 200, {
+                "type": "file", "encoding": "base64", "size": len(content), "name": wanted.rsplit("/", 1)[-1],
+                "path": wanted, "content": base64.encodebytes(content).decode(), "sha": blob,
+                "url": f"{api}/{wanted}", "git_url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}",
+                "html_url": f"https://github.com/{self.fake.repo}/blob/{self.default_branch}/{wanted}",
+                "download_url": None, "_links": {"self": f"{api}/{wanted}"},
+            })  # fmt: skip
+            return
+        prefix = f"{wanted}/" if wanted else ""
+        children: dict[str, str] = {}
+        for name in files:
+            if name.startswith(prefix):
+                head, _, tail = name[len(prefix) :].partition("/")
+                children[head] = "dir" if tail else "file"
+        if not children:
+            self.fake._not_found(request, path)
+            return
+        listing = []
+        for name, kind in sorted(children.items()):
+            full = prefix + name
+            sha = git_blob_sha(files[full].encode()) if kind == "file" else hashlib.sha1(full.encode()).hexdigest()
+            listing.append({"type": kind, "size": len(files[full].encode()) if kind == "file" else 0, "name": name,
+                            "path": full, "sha": sha, "url": f"{api}/{full}", "git_url": None, "html_url": None,
+                            "download_url": None, "_links": {"self": f"{api}/{full}"}})  # fmt: skip
+        self.fake._send(request, path, 200, listing)
+
+    def _workflows(self, request, path: str, query: dict[str, str]) -> None:
+        names = sorted(n for n in self.files() if re.fullmatch(r"\.github/workflows/[^/]+\.ya?ml", n))
+        workflows = [{
+            "id": 7000 + n, "node_id": f"W_{self.repo_id}_{n}", "name": name.rsplit("/", 1)[-1], "path": name,
+            "state": "active", "created_at": "2025-01-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z",
+            "url": f"{self.fake.url}/repos/{self.fake.repo}/actions/workflows/{7000 + n}",
+            "html_url": f"https://github.com/{self.fake.repo}/blob/{self.default_branch}/{name}",
+            "badge_url": f"https://github.com/{self.fake.repo}/workflows/{name}/badge.svg",
+        } for n, name in enumerate(names)]  # fmt: skip
+        self.fake._page(request, path, query, "workflows", workflows)

@@ -178,31 +178,33 @@ class FakeGraphQL:
         found = None
         if node_id in self.gone or not number.isdigit():
             found = None
-        elif kind == "WFR" and int(number) in self.fake.runs:
+        elif kind == "WFR" and self.fake.run_owner(int(number)):
             found = self._run(int(number))
-        elif kind == "CS" and int(number) in self.fake.runs:
+        elif kind == "CS" and self.fake.run_owner(int(number)):
             found = self._suite(int(number))
         elif kind == "CR":
             found = next(
-                (self._check_run(r, j) for r, jobs in self.fake.jobs.items() for j in jobs if j["id"] == int(number)),
+                (self._check_run(r, j) for fake in self.fake.repos.values() for r, jobs in fake.jobs.items()
+                 for j in jobs if j["id"] == int(number)),
                 None,
-            )
+            )  # fmt: skip
         if found is None:
             message = f"Could not resolve to a node with the global id of '{node_id}'"
             self.missing.append({"type": "NOT_FOUND", "path": where, "message": message})
         return found
 
     def _run(self, run_id: int) -> dict[str, Any]:
-        run = self.fake.runs[run_id]
+        run = self.fake.run_owner(run_id).runs[run_id]
         return {"__typename": "WorkflowRun", "id": run["node_id"], "databaseId": run_id,
                 "runNumber": run["run_number"], "createdAt": run["created_at"], "url": run["html_url"],
                 "checkSuite": self._suite(run_id)}  # fmt: skip
 
     def _suite(self, run_id: int) -> dict[str, Any]:
-        run = self.fake.runs[run_id]
+        owner = self.fake.run_owner(run_id)
+        run = owner.runs[run_id]
 
         def check_runs(info, filterBy: dict[str, Any] | None = None, **page: Any) -> dict[str, Any]:
-            jobs = sorted(self.fake.jobs.get(run_id, []), key=lambda j: j["id"])
+            jobs = sorted(owner.jobs.get(run_id, []), key=lambda j: j["id"])
             if (filterBy or {}).get("checkType", "LATEST") != "ALL":
                 jobs = [j for j in jobs if j.get("run_attempt", 1) == run.get("run_attempt", 1)]
             return connection([self._check_run(run_id, j) for j in jobs], **page)
@@ -218,7 +220,8 @@ class FakeGraphQL:
              "completedAt": s.get("completed_at")}
             for s in job.get("steps") or []
         ]  # fmt: skip
-        log = self.fake.logs.get(job["id"], "")
+        owner = self.fake.run_owner(run_id) or self.fake
+        log = owner.logs.get(job["id"], "")
         text = log.decode(errors="replace") if isinstance(log, bytes) else log
         notes = []
         for line in reversed(text.splitlines()):  # GitHub lists them newest first
