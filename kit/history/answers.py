@@ -87,6 +87,21 @@ def check_job(describe: str, job: Any) -> dict[str, Any]:
     return job
 
 
+def annotation_messages(describe: str, data: Any) -> list[str]:
+    """The `message` of each annotation in a check run's annotation listing (a bare JSON array)."""
+    if not isinstance(data, list):
+        raise GitHubError(f"{describe}: the answer is not a list of annotations (got {_kind(data)}); {_NOT_GITHUB}")
+    messages = []
+    for position, item in enumerate(data):
+        message = item.get("message") if isinstance(item, dict) else None
+        if not isinstance(message, str):
+            raise GitHubError(
+                f"{describe}: annotation {position + 1} has no string `message` (got {_kind(item)}); {_NOT_GITHUB}"
+            )
+        messages.append(message)
+    return messages
+
+
 def _check(describe: str, what: str, item: Any, fields: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise GitHubError(f"{describe}: the answer is not a {what} (got {_kind(item)}); {_NOT_GITHUB}")

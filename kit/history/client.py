@@ -17,7 +17,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
@@ -28,7 +28,7 @@ from ghapi.all import GhApi
 from ghapi.page import parse_link_hdr
 
 from kit.errors import CacheError, GitHubError
-from kit.history.answers import check_job, check_run, listing_items
+from kit.history.answers import annotation_messages, check_job, check_run, listing_items
 from kit.history.limits import ACCEPTED_ENCODINGS, AnswerRefused, LimitedTransport
 from kit.history.locations import GITHUB_API_URL, split_repo
 from kit.history.token import check_token
@@ -59,6 +59,10 @@ def margin(limit: int | None) -> int:
 
 class Missing(GitHubError):
     """GitHub answered 404 or 410: the thing is not (or no longer) there."""
+
+
+class Forbidden(GitHubError):
+    """GitHub answered 403 without a rate limit: the token lacks a permission this request needs."""
 
 
 MiB = 2**20
@@ -96,6 +100,21 @@ class RequestStats:
     limit: int | None = None  # the hour's REST requests, from x-ratelimit-limit
     points_limit: int | None = None
     spent: int = 0  # REST requests that counted (answered, not 304)
+
+    def add(self, other: RequestStats) -> None:
+        """Fold in what another client (a log download's) spent. Answers to concurrent requests arrive in
+        any order, so within one rate-limit window the lowest `remaining` seen is the true one."""
+        for name in ("sent", "not_modified", "retried", "waited", "queries", "points", "spent"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        budgets = (("remaining", "reset", "limit"), ("points_remaining", "points_reset", "points_limit"))
+        for left, reset, limit in budgets:
+            if getattr(other, left) is None:
+                continue
+            same_window = getattr(self, left) is not None and getattr(other, reset) == getattr(self, reset)
+            setattr(self, left, min(getattr(self, left), getattr(other, left)) if same_window else getattr(other, left))
+            for name in (reset, limit):
+                if getattr(other, name) is not None:
+                    setattr(self, name, getattr(other, name))
 
 
 @dataclass
@@ -144,6 +163,15 @@ class GitHubClient:
             transport=self.limits,
             headers={"Accept-Encoding": ACCEPTED_ENCODINGS},
         )
+
+    def sibling(self) -> GitHubClient:
+        """A client of its own (connection pool, per-request deadlines, stats) for another thread; the budget
+        stays with this one, which checks it before each of the sibling's requests (`check_budget`)."""
+        return replace(self, etags={}, stats=RequestStats(), budget=None)
+
+    def check_budget(self, describe: str, ahead: int = 0) -> None:
+        """Raise `BudgetSpent` when one more request, besides `ahead` already under way, would pass the budget."""
+        self._within_budget(describe, ahead=ahead)
 
     @property
     def graphql_url(self) -> str:
@@ -212,7 +240,7 @@ class GitHubClient:
             return Reply(200, data, received)
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
 
-    def _within_budget(self, describe: str, points: int = 0) -> None:
+    def _within_budget(self, describe: str, points: int = 0, ahead: int = 0) -> None:
         """Stop before a request (or a query of `points`) that would pass --budget or eat into the margin."""
         stats = self.stats
         if points:
@@ -225,7 +253,7 @@ class GitHubClient:
             )
         else:
             spent, left, limit, reset, unit = stats.spent, stats.remaining, stats.limit, stats.reset, "requests"
-        cost = max(points, 1)
+        cost = max(points, 1) + ahead
         if self.budget is not None:
             over = spent + cost > self.budget
             said = f"--budget {self.budget} {unit}"
@@ -266,7 +294,8 @@ class GitHubClient:
         ):
             self._rate_limited(describe, headers, message, attempt)
             return None
-        raise (Missing if status in (404, 410) else GitHubError)(self._explain(describe, status, message))
+        kind = Missing if status in (404, 410) else Forbidden if status == 403 else GitHubError
+        raise kind(self._explain(describe, status, message))
 
     def _retry(self, describe: str, what: str, attempt: int) -> None:
         if attempt >= self.retries:
@@ -484,12 +513,27 @@ class GitHubClient:
             return data, errors
         raise GitHubError(f"{describe}: gave up after {self.retries + 1} attempts")
 
+    def _get(self, url: str, query: dict[str, Any]) -> Any:
+        """GET through ghapi; an error status raises the `APIError` its endpoint calls raise (not httpx's)."""
+        try:
+            return self.api(url, "GET", query=query)
+        except httpx2.HTTPStatusError as err:
+            raise err.api_error() from err
+
     def _post(self, url: str, body: dict[str, Any]) -> Any:
         """POST through ghapi; an error status raises the `APIError` its endpoint calls raise (not httpx's)."""
         try:
             return self.api(url, "POST", data=body)
         except httpx2.HTTPStatusError as err:
             raise err.api_error() from err
+
+    def annotations(self, job_id: int) -> list[str]:
+        """The messages of a job's check-run annotations, newest first, as GitHub lists them (a job keeps
+        at most 50, so one page of 100 holds them all). Needs `checks: read`: a 403 raises `Forbidden`."""
+        describe = f"annotations of job {job_id}"
+        url = f"{self.api_url.rstrip('/')}/repos/{self.owner}/{self.name}/check-runs/{job_id}/annotations"
+        reply = self.call(describe, self._get, url, {"per_page": 100})
+        return annotation_messages(describe, reply.data)
 
     def job_log(self, job_id: int, into: BinaryIO) -> bool:
         """Stream the job's log into `into` (rewound for each attempt); False when GitHub no longer has it.

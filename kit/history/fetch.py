@@ -19,6 +19,10 @@ Plan of a fetch, and why each part costs what it does:
    step's conclusion is `failure` (before the hardening); or the kit's `Codex output contract` ran
    (its conclusion is `success` only when it ran, `skipped` when all was well) — the contract runs
    exactly when the preflight failed, Codex failed, or its output was missing, empty or bad.
+   A hardened job whose kit annotation decides its category (a failed preflight) needs no log at all
+   (`kit/history/annotations.py`): GraphQL brought its annotations with the jobs; REST asks them
+   (one small request, `checks: read`) instead of the log. The other logs are downloaded a few at a
+   time (`kit/history/inflight.py`), each by a client of its own, and stored in the order asked.
 
 The cache is saved after the listing and every few runs and logs, so a killed fetch resumes where
 it stopped, and the tables it leaves are the ones an uninterrupted fetch would have written. One
@@ -40,10 +44,12 @@ from tqdm import tqdm
 
 from kit.errors import GitHubError
 from kit.history import coverage
+from kit.history.annotations import annotation_rows, deciding_rule, kit_messages, may_need_no_log
 from kit.history.cache import History, HistoryCache, cache_folder
-from kit.history.client import GitHubClient, RequestStats
+from kit.history.client import Forbidden, GitHubClient, Missing, RequestStats
 from kit.history.estimate import estimate
 from kit.history.graphql import RUNS_PER_QUERY, JobsQuery, run_jobs_size
+from kit.history.inflight import InFlight
 from kit.history.locations import FETCH_APIS, GITHUB_API_URL, day_window
 from kit.history.repair import Repairs, repair
 from kit.history.schema import LogStatus
@@ -53,6 +59,7 @@ from kit.taxonomy import Taxonomy, load_taxonomy
 
 NODE_IDS = "node_ids"  # state: run id -> GraphQL node id, for runs whose jobs are still to fetch
 SAVE_EVERY = 50  # runs (or logs) between saves: a killed fetch repeats at most this many requests
+LOG_DOWNLOADS = 4  # logs downloaded at once: GitHub asks for few concurrent requests per token
 
 
 @dataclass
@@ -63,6 +70,8 @@ class FetchReport:
     jobs_fetched_for: int = 0
     logs_fetched: int = 0
     logs_gone: int = 0
+    logs_annotated: int = 0  # failures the kit's annotation explains: no log downloaded
+    annotations_forbidden: bool = False  # the token may not read annotations (no `checks: read`)
     repairs: Repairs = field(default_factory=Repairs)
     requests: RequestStats = field(default_factory=RequestStats)
 
@@ -82,10 +91,17 @@ class FetchReport:
             if fixed
             else ""
         )
+        annotated = f", {self.logs_annotated} failures read from the kit's annotations" if self.logs_annotated else ""
+        forbidden = (
+            "; annotations not readable (the token lacks `checks: read`), so logs were downloaded instead"
+            if self.annotations_forbidden
+            else ""
+        )
         return (
             f"{self.runs_listed} runs listed ({self.runs_new} new, {self.runs_refreshed} re-asked), jobs of "
-            f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub); "
-            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{points}{repaired}"
+            f"{self.jobs_fetched_for} runs, {self.logs_fetched} logs ({self.logs_gone} no longer on GitHub)"
+            f"{annotated}; "
+            f"{stats.sent} requests, {stats.not_modified} answered 304{left}{points}{repaired}{forbidden}"
         )
 
 
@@ -109,7 +125,10 @@ class Fetcher:
         self.client, self.cache, self.workflow = client, cache, workflow
         self.since, self.until = day_window(since, until)  # filtered here: GitHub's `created` caps at 1,000
         self.recognise = recognise or Recognise()
-        self.signal = (taxonomy or load_taxonomy()).signal()  # the lines any rule could read are kept
+        taxonomy = taxonomy or load_taxonomy()
+        self.signal = taxonomy.signal()  # the lines any rule could read are kept
+        self.rules = taxonomy.for_scope("codex")  # which decide whether a kit annotation makes a log unneeded
+        self.annotations: dict[int, list[str]] = {}  # job id -> annotation messages GraphQL brought
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.on_save = on_save
         self.save_every = save_every
@@ -240,6 +259,9 @@ class Fetcher:
                 if run_id in got.jobs:
                     self._store_jobs(batch, run_id, 1, got.jobs[run_id], logs_known)
                     bar.update(1)
+            self.annotations.update(
+                (job_id, [note.message for note in notes]) for job_id, notes in got.annotations.items() if notes
+            )
             stats = self.client.stats
             bar.set_postfix(requests=stats.spent, points=stats.points, refresh=False)
             unexplained = set(got.unexplained)
@@ -261,23 +283,83 @@ class Fetcher:
     def fetch_logs(self, history: History) -> None:
         jobs = history.jobs
         pending = jobs[jobs["log_status"] == LogStatus.PENDING].sort_values("job_id")
+        steps = history.steps
+        codex_steps = steps[steps["is_codex"]].groupby("job_id").size().to_dict() if not steps.empty else {}
         batch = _Batch()
+        bar = self._bar(None, len(pending), "logs")
         try:
-            with self.cache.spool() as spool:
-                for job in self._bar(pending.itertuples(), len(pending), "logs"):
-                    job_id, run_id = int(job.job_id), int(job.run_id)
-                    if not self.client.job_log(job_id, spool):
-                        batch.log_status[job_id] = LogStatus.GONE
-                        self.report.logs_gone += 1
-                    else:
+            downloads = []
+            for job in pending.itertuples():
+                if self._explained(job, int(codex_steps.get(int(job.job_id), 0)), batch):
+                    bar.update(1)
+                    self._checkpoint(batch, len(batch.log_status), history)
+                else:
+                    downloads.append((int(job.job_id), int(job.run_id)))
+            self._download_logs(downloads, batch, history, bar)
+        finally:
+            bar.close()
+            batch.apply(history)
+
+    def _explained(self, job: Any, codex_steps: int, batch: _Batch) -> bool:
+        """Store the kit's annotations instead of the log when they decide the job's category."""
+        if not may_need_no_log(job, codex_steps):
+            return False
+        job_id, run_id = int(job.job_id), int(job.run_id)
+        messages = self.annotations.pop(job_id, None)
+        if messages is None and not self.report.annotations_forbidden:
+            try:
+                messages = self.client.annotations(job_id)
+            except Missing:
+                messages = None
+            except Forbidden:  # a token with `actions: read` only: logs say the same, at a higher price
+                self.report.annotations_forbidden = True
+        kept = kit_messages(messages or [])
+        if deciding_rule(kept, self.rules) is None:
+            return False
+        batch.lines.extend(annotation_rows(job_id, run_id, kept))
+        batch.log_status[job_id] = LogStatus.ANNOTATED
+        self.report.logs_annotated += 1
+        return True
+
+    def _download_logs(self, downloads: list[tuple[int, int]], batch: _Batch, history: History, bar) -> None:
+        if not downloads:
+            return
+        workers = [self.client.sibling() for _ in range(min(LOG_DOWNLOADS, len(downloads)))]
+        flight = InFlight(workers, self._download)
+        try:
+            for (job_id, run_id), (spool, stats) in flight.run(downloads, self._may_start):
+                self.client.stats.add(stats)
+                if spool is None:
+                    batch.log_status[job_id] = LogStatus.GONE
+                    self.report.logs_gone += 1
+                else:
+                    with spool:
                         excerpt = LogExcerpt(job_id, run_id, self.signal)
                         self.cache.save_log(job_id, _chunks(spool, excerpt))
-                        batch.lines.extend(excerpt.close())
-                        batch.log_status[job_id] = LogStatus.FETCHED
-                        self.report.logs_fetched += 1
-                    self._checkpoint(batch, len(batch.log_status), history)
+                    batch.lines.extend(excerpt.close())
+                    batch.log_status[job_id] = LogStatus.FETCHED
+                    self.report.logs_fetched += 1
+                bar.update(1)
+                self._checkpoint(batch, len(batch.log_status), history)
         finally:
-            batch.apply(history)
+            for worker in workers:  # also ends downloads still under way when the fetch stops
+                worker.close()
+
+    def _may_start(self, task: tuple[int, int], in_flight: int) -> None:
+        self.client.check_budget(f"log of job {task[0]}", ahead=in_flight)
+
+    def _download(self, worker: GitHubClient, task: tuple[int, int]) -> tuple[BinaryIO | None, RequestStats]:
+        """In a worker thread: the log into a spool of its own (None when GitHub no longer has it)."""
+        worker.stats = RequestStats()
+        spool = self.cache.spool()
+        try:
+            found = worker.job_log(task[0], spool)
+        except BaseException:
+            spool.close()
+            raise
+        if not found:
+            spool.close()
+        return (spool if found else None), worker.stats
 
     def _checkpoint(self, batch: _Batch, pending: int, history: History) -> None:
         """Every `save_every` items, fold the batch into the tables and save, so a killed fetch resumes."""
@@ -396,4 +478,5 @@ def _log_status(row: dict[str, Any], known: dict[int, str]) -> str:
     if not row["needs_log"]:
         return LogStatus.NOT_NEEDED
     previous = known.get(row["job_id"], "")
-    return LogStatus(previous) if previous in (LogStatus.FETCHED, LogStatus.GONE) else LogStatus.PENDING
+    done = (LogStatus.FETCHED, LogStatus.GONE, LogStatus.ANNOTATED)
+    return LogStatus(previous) if previous in done else LogStatus.PENDING

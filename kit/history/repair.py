@@ -89,9 +89,13 @@ def _logs_without_their_lines(history: History, logs: Path, signal: re.Pattern[s
             rows.extend(lines)
             reread += 1
     jobs.loc[jobs["job_id"].isin(missing), "log_status"] = LogStatus.PENDING
+    # Lines read from annotations have no stored log to rebuild them from: those are asked again (one query
+    # or request each, far cheaper than a log).
+    annotated = jobs["log_status"] == LogStatus.ANNOTATED
+    jobs.loc[annotated, "log_status"] = LogStatus.PENDING
     history.log_lines = history.log_lines.iloc[0:0]
     history.upsert("log_lines", rows)
-    return len(missing), reread
+    return len(missing) + int(annotated.sum()), reread
 
 
 def _reread(path: Path, job_id: int, run_id: int, signal: re.Pattern[str]) -> list[dict] | None:

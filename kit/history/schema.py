@@ -17,12 +17,15 @@ SCHEMA_VERSION: Final = 1
 
 
 class LogStatus(StrEnum):
-    """Where a job's log stands: asked for yet, kept, expired on GitHub, or never needed."""
+    """Where a job's log stands: asked for yet, kept, expired on GitHub, never needed, or not needed
+    because the kit's own annotation already says why the job's Codex step failed (its lines are kept
+    instead, with negative line numbers)."""
 
     PENDING = "pending"
     FETCHED = "fetched"
     GONE = "gone"
     NOT_NEEDED = "not-needed"
+    ANNOTATED = "annotated"
 
 
 def _field(name: str, kind: pa.DataType, meaning: str) -> pa.Field:
@@ -98,7 +101,7 @@ TABLES: Final[dict[str, pa.Schema]] = {
         [
             _field("job_id", _ID, "the job whose log holds the line"),
             _field("run_id", _ID, "the run of that job"),
-            _field("line_no", _ID, "the line's number in the log"),
+            _field("line_no", _ID, "the line's number in the log (negative: the job's n-th last kit annotation)"),
             _field("group", _TEXT, "the `##[group]Run …` header above the line"),
             _field("text", _TEXT, "the line, timestamp and ANSI codes removed"),
         ]

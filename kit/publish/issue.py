@@ -58,15 +58,13 @@ def publish_issue(client: PublishClient, folder: ReportFolder) -> Published:
 
 
 def _pin(client: PublishClient, issue: dict[str, Any]) -> list[str]:
-    """Pin a new issue; a refusal (a token without the right, three issues pinned already) is a note."""
+    """Pin a new issue; a refusal (a token without the right, three issues pinned already) is a note.
+
+    Sent by `GitHubClient.graphql`, which knows where GraphQL lives (Enterprise serves /api/graphql)."""
     try:
-        reply = client.call(
-            f"pin issue #{issue['number']}", client.api, "/graphql", "POST",
-            data={"query": PIN, "variables": {"issueId": issue["node_id"]}},
-        )  # fmt: skip
+        _, errors = client.graphql(f"pin issue #{issue['number']}", PIN, {"issueId": issue["node_id"]})
     except GitHubError as err:  # pinning is a courtesy: a refusal is reported, never fatal
         return [f"not pinned ({err})"]
-    errors = reply.data.get("errors") if isinstance(reply.data, dict) else None
     if errors:
         return [f"not pinned (GitHub says: {'; '.join(str(e.get('message', e)) for e in errors)})"]
     return ["pinned"]

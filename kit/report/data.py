@@ -56,10 +56,10 @@ def load_history(repo: str, root: Path, params: ReportParameters) -> History:
     _require_cache(folder, repo, params)
     history = HistoryCache(folder).load()
     if "log_lines" in history.unvouched and history.log_lines.empty:
-        # The kept lines are gone: the logs they came from count as not read, so their failures are still
-        # counted (as no-log) and never judged on lines that are not there.
-        fetched = history.jobs["log_status"] == LogStatus.FETCHED
-        history.jobs.loc[fetched, "log_status"] = LogStatus.PENDING.value
+        # The kept lines are gone: the logs (and annotations) they came from count as not read, so their
+        # failures are still counted (as no-log) and never judged on lines that are not there.
+        read = history.jobs["log_status"].isin((LogStatus.FETCHED, LogStatus.ANNOTATED))
+        history.jobs.loc[read, "log_status"] = LogStatus.PENDING.value
     runs = history.runs[history.runs["workflow"] == params.workflow]
     low, high = day_window(params.since, params.until)
     if low is not None:

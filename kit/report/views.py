@@ -86,7 +86,11 @@ def latest_failures_html(analysis: Analysis, limit: int = 25) -> str:
     for row in latest.itertuples(index=False):
         when = row.created_at.strftime("%Y-%m-%d %H:%M") if not pd.isna(row.created_at) else ""
         evidence = _WORKFLOW_COMMAND.sub("", row.line) if row.line else "(no log line: the log was not kept)"
-        where = f"log line {row.line_no}" if row.line_no else (row.rule or "")
+        where = (
+            f"log line {row.line_no}" if row.line_no > 0
+            else "the kit's annotation (no log needed)" if row.line_no < 0
+            else (row.rule or "")
+        )  # fmt: skip
         remedy = meanings.get(row.category, ("", ""))[1]
         rows.append(
             f"<tr><td>{when}</td><td>{_link(row.run_url, _label(row.run_url), analysis.web_root)}</td>"

@@ -11,7 +11,7 @@ from graphql import parse, validate
 
 from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, GitHubError, RateLimited
-from kit.history.fetch import Fetcher
+from kit.history.fetch import LOG_DOWNLOADS, Fetcher
 from kit.history.graphql import RUNS_QUERY, query_points
 from kit.history.payloads import job, step
 from tests.support.fake_github import FakeGitHub, Fault
@@ -189,7 +189,8 @@ def test_default_budget_leaves_a_margin_for_the_repositorys_other_jobs(fake: Fak
     fake.limit, fake.remaining = 1000, 60  # margin: 2% of 1,000
     with pytest.raises(RateLimited, match="less a margin of 20"):
         fetcher(fake, tmp_path).run()
-    assert fake.remaining == 20
+    # Never into the margin; logs come a few at a time, so the stop can fall up to that many requests short.
+    assert 20 <= fake.remaining < 20 + LOG_DOWNLOADS
 
 
 def test_the_sample_sized_history_fits_one_hour_of_github_token(fake: FakeGitHub, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from kit.history import payloads
-from tests.support.fake_graphql import FakeGraphQL
+from tests.support.fake_graphql import FakeGraphQL, log_annotations
 
 
 @dataclass
@@ -67,6 +67,8 @@ class FakeGitHub:
         self.limit, self.remaining = 5000, 5000
         self.reset = int(time.time()) + 3600
         self.latency = 0.0
+        self.tokens_to_log_host = 0  # signed log downloads that carried an Authorization header
+        self.active = self.peak = 0  # requests being answered now, and the most at once
         self.before_request: Callable[[int], None] | None = None  # called with the number of requests so far
         self.stall = 3.0
         self.drip = 0.05  # seconds between the bytes of a dripped answer
@@ -100,6 +102,12 @@ class FakeGitHub:
         self.workflow_of[run["id"]] = run["path"].rsplit("/", 1)[-1]
         self.jobs[run["id"]] = jobs
         self.logs.update(logs or {})
+
+    @property
+    def signed_url(self) -> str:
+        """Where logs are served: the same server under another host name, so another origin, as GitHub's
+        signed log host is another origin than its API (a client must not send the token there)."""
+        return self.url.replace("127.0.0.1", "localhost")
 
     @property
     def url(self) -> str:
@@ -144,6 +152,16 @@ class FakeGitHub:
         return Handler
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            self._handle(request)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
         if self.before_request is not None:
             self.before_request(len(self.requests))
         if self.latency:
@@ -243,7 +261,13 @@ class FakeGitHub:
             if job_id not in self.logs:
                 self._not_found(request, path)
                 return
-            self._send(request, path, 302, None, {"Location": f"{self.url}/_signed/logs/{job_id}?sig=x"})
+            self._send(request, path, 302, None, {"Location": f"{self.signed_url}/_signed/logs/{job_id}?sig=x"})
+        elif match := re.fullmatch(rf"/repos/{re.escape(self.repo)}/check-runs/(\d+)/annotations", path, re.I):
+            job_id = int(match.group(1))
+            if not any(j["id"] == job_id for jobs in self.jobs.values() for j in jobs):
+                self._not_found(request, path)
+                return
+            self._send(request, path, 200, log_annotations(self.logs.get(job_id, ""))[: int(query.get("per_page", 30))])
         else:
             self._not_found(request, path)
 
@@ -295,6 +319,8 @@ class FakeGitHub:
         body = log if isinstance(log, bytes) else ("\ufeff" + log).encode()
         with self.lock:
             self.requests.append(Seen(f"/_signed/logs/{job_id}", 200, False))
+            if request.headers.get("Authorization"):
+                self.tokens_to_log_host += 1
         request.send_response(200)
         request.send_header("Content-Type", "text/plain; charset=utf-8")
         request.send_header("Content-Length", str(len(body)))

@@ -221,14 +221,11 @@ class FakeGraphQL:
             for s in job.get("steps") or []
         ]  # fmt: skip
         owner = self.fake.run_owner(run_id) or self.fake
-        log = owner.logs.get(job["id"], "")
-        text = log.decode(errors="replace") if isinstance(log, bytes) else log
-        notes = []
-        for line in reversed(text.splitlines()):  # GitHub lists them newest first
-            if match := _ANNOTATION.search(line):
-                level = {"error": "FAILURE"}.get(match[1], match[1].upper())
-                notes.append({"annotationLevel": level, "message": match[2].strip(), "title": "", "path": ".github",
-                              "rawDetails": ""})  # fmt: skip
+        notes = [
+            {"annotationLevel": {"error": "FAILURE"}.get(n["annotation_level"], n["annotation_level"].upper()),
+             "message": n["message"], "title": n["title"], "path": n["path"], "rawDetails": n["raw_details"]}
+            for n in log_annotations(owner.logs.get(job["id"], ""))
+        ]  # fmt: skip
         return {
             "__typename": "CheckRun", "id": f"CR_{job['id']}", "databaseId": job["id"], "name": job["name"],
             "status": _enum(job["status"]), "conclusion": _enum(job.get("conclusion")),
@@ -237,6 +234,19 @@ class FakeGraphQL:
             "steps": lambda info, **page: connection(steps, **page),
             "annotations": lambda info, **page: connection(notes, **page),
         }  # fmt: skip
+
+
+def log_annotations(log: str | bytes) -> list[dict[str, Any]]:
+    """The annotations Actions makes of a log's `##[warning]`/`##[error]`/`##[notice]` lines, newest first,
+    in the REST shape (`check-annotation`) with the values GitHub gives them (NOTES.md, "Real API payloads")."""
+    text = log.decode(errors="replace") if isinstance(log, bytes) else log
+    notes = []
+    for line in reversed(text.splitlines()):
+        if match := _ANNOTATION.search(line):
+            notes.append({"path": ".github", "start_line": 1, "end_line": 1, "start_column": None,
+                          "end_column": None, "annotation_level": {"error": "failure"}.get(match[1], match[1]),
+                          "title": "", "message": match[2].strip(), "raw_details": "", "blob_href": ""})  # fmt: skip
+    return notes
 
 
 def _enum(value: str | None) -> str | None:

@@ -10,7 +10,14 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from kit.history import payloads as p
-from kit.vocabulary import CONTRACT_STEP_NAME, PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME, contract_line
+from kit.vocabulary import (
+    CONTRACT_STEP_NAME,
+    PREFLIGHT_ID,
+    PREFLIGHT_STEP_NAME,
+    PREPARE_STEP_NAME,
+    contract_line,
+    preflight_line,
+)
 from tests.support.fake_github import FakeGitHub
 
 REPO = "octo/app"
@@ -85,7 +92,13 @@ def _jobs(rng: random.Random, run: dict, created: datetime, from_fork: bool, har
     if hardened:
         names += [PREFLIGHT_STEP_NAME, PREPARE_STEP_NAME]
     steps = [p.step(i + 1, n, "success", start, start) for i, n in enumerate(names)]
-    codex_conclusion = "success" if hardened else ("failure" if codex_fails else "success")
+    # After the hardening, every third failure is one the preflight catches (no quota): Codex is skipped and
+    # the kit's annotations say why; the others fail in Codex after a good preflight. Chosen by run id, so
+    # the random sequence (and every other run) stays as it was.
+    preflight_fails = hardened and codex_fails and run["id"] % 3 == 0
+    codex_conclusion = (
+        "skipped" if preflight_fails else "success" if hardened else ("failure" if codex_fails else "success")
+    )
     steps.append(p.step(len(steps) + 1, "Codex invariants review", codex_conclusion, start, end))
     if hardened:
         steps.append(p.step(len(steps) + 1, CONTRACT_STEP_NAME, "success" if codex_fails else "skipped", end, end))
@@ -93,7 +106,14 @@ def _jobs(rng: random.Random, run: dict, created: datetime, from_fork: bool, har
     conclusion = "failure" if codex_fails and not hardened else "success"
     jobs.append(p.job(job_id=codex_id, run=run, name="invariants-review", conclusion=conclusion, steps=steps,
                       started_at=start, completed_at=end))  # fmt: skip
-    if codex_fails:
+    if preflight_fails:
+        logs[codex_id] = (
+            f"{start[:-1]}.0000000Z ##[group]Run # codex-kit preflight\n"
+            f"{start[:-1]}.1000000Z ##[error]{preflight_line(PREFLIGHT_ID, 'no-quota')} status=429"
+            " code=insufficient_quota\n"
+            f"{start[:-1]}.2000000Z ##[warning]{contract_line('review', 'preflight-no-quota')}\n"
+        )
+    elif codex_fails:
         tail = (f"##[warning]{contract_line('review', 'codex-failed')}" if hardened
                 else "##[error]Process completed with exit code 1.")  # fmt: skip
         logs[codex_id] = (
