@@ -26,8 +26,8 @@ import pandas as pd
 from kit.history import coverage
 from kit.history import payloads as p
 from kit.history.cache import History, HistoryCache, cache_folder
+from kit.history.complete import history_rows
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, SAMPLE_WORKFLOW
-from kit.history.tables import history_rows
 from kit.vocabulary import (
     CODEX_ACTION,
     CONTRACT_STEP_NAME,

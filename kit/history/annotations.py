@@ -14,6 +14,7 @@ numbers, so the classifier reads them exactly as it reads a log's lines.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kit.history.tables import clean_line
@@ -47,13 +48,13 @@ def deciding_rule(messages: list[str], rules: tuple[Rule, ...]) -> Rule | None:
     return None
 
 
-def may_need_no_log(job: Any, codex_steps: int) -> bool:
+def may_need_no_log(job: Mapping[str, Any], codex_steps: int) -> bool:
     """A hardened Codex job (not a DB test) with one Codex step, whose output contract ran."""
     return (
-        bool(job.has_codex)
-        and not bool(job.has_db_test)
-        and bool(job.hardened)
-        and job.contract_conclusion == "success"
+        bool(job["has_codex"])
+        and not bool(job["has_db_test"])
+        and bool(job["hardened"])
+        and job["contract_conclusion"] == "success"
         and codex_steps == 1
     )
 

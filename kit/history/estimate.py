@@ -14,6 +14,8 @@ import math
 import time
 from dataclasses import dataclass
 
+import pandas as pd
+
 from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, margin
 from kit.history.graphql import RUN_JOBS_DEFAULT, RUNS_PER_QUERY, query_points, run_jobs_size
@@ -76,7 +78,7 @@ def estimate(client: GitHubClient, cache: HistoryCache, workflow: str, api: str)
     new = max(total - len(mine), 0)
     to_fetch = new + pending
     if not jobs.empty and not mine.empty:
-        per_run = float((jobs["log_status"] != LogStatus.NOT_NEEDED).sum()) / max(jobs["run_id"].nunique(), 1)
+        per_run = _log_requests(jobs, api) / max(jobs["run_id"].nunique(), 1)
         size = run_jobs_size(int(n) for n in jobs.groupby("run_id").size())
     else:
         per_run, size = LOGS_PER_RUN_UNKNOWN, RUN_JOBS_DEFAULT
@@ -91,6 +93,16 @@ def estimate(client: GitHubClient, cache: HistoryCache, workflow: str, api: str)
         total, len(mine), to_fetch, requests, points, core.get("remaining"), graph.get("remaining"),
         core.get("limit"), graph.get("limit"), core.get("reset"),
     )  # fmt: skip
+
+
+def _log_requests(jobs: pd.DataFrame, api: str) -> float:
+    """Requests the cached jobs' logs took: GraphQL brings annotations with the jobs, so a failure they
+    explain costs nothing; REST asks a hardened failure's annotations first, then its log if they do not."""
+    status = jobs["log_status"]
+    if api == "graphql":
+        return float(status.isin((LogStatus.FETCHED, LogStatus.GONE, LogStatus.PENDING)).sum())
+    asked = jobs["hardened"] & (jobs["contract_conclusion"] == "success") & (status != LogStatus.ANNOTATED)
+    return float((status != LogStatus.NOT_NEEDED).sum() + asked.sum())
 
 
 def _left(left: int | None, limit: int | None) -> str:

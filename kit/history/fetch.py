@@ -302,7 +302,7 @@ class Fetcher:
 
     def _explained(self, job: Any, codex_steps: int, batch: _Batch) -> bool:
         """Store the kit's annotations instead of the log when they decide the job's category."""
-        if not may_need_no_log(job, codex_steps):
+        if not may_need_no_log(job._asdict(), codex_steps):
             return False
         job_id, run_id = int(job.job_id), int(job.run_id)
         messages = self.annotations.pop(job_id, None)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import UsageError
-from kit.history.schema import LogStatus
 from kit.taxonomy import load_taxonomy
 from kit.vocabulary import (
     CODEX_ACTION,
@@ -195,36 +194,3 @@ class LogExcerpt:
                 {"job_id": self.job_id, "run_id": self.run_id, "line_no": self.number, "group": self.group,
                  "text": line[:2000]}
             )  # fmt: skip
-
-
-def history_rows(
-    runs: list[dict[str, Any]],
-    jobs_by_run: dict[int, list[dict[str, Any]]],
-    logs: dict[int, str],
-    workflow: str,
-    recognise: Recognise | None = None,
-) -> dict[str, list[dict[str, Any]]]:
-    """The rows a complete fetch of these payloads stores (every needed log assumed downloaded).
-
-    The sample generator uses this to write its history in exactly the fetch's format.
-    """
-    recognise = recognise or Recognise()
-    out: dict[str, list[dict[str, Any]]] = {"runs": [], "jobs": [], "steps": [], "log_lines": []}
-    for run in runs:
-        row = run_row(run, workflow)
-        done = row["status"] == "completed"
-        row["jobs_attempt"] = row["run_attempt"] if done else 0
-        out["runs"].append(row)
-        for job in jobs_by_run.get(row["run_id"], []) if done else []:
-            steps = step_rows(job, recognise)
-            jrow = job_row(job, steps, recognise)
-            if not jrow["needs_log"]:
-                jrow["log_status"] = LogStatus.NOT_NEEDED
-            elif jrow["job_id"] in logs:
-                jrow["log_status"] = LogStatus.FETCHED
-                out["log_lines"].extend(excerpt_rows(jrow["job_id"], jrow["run_id"], logs[jrow["job_id"]]))
-            else:
-                jrow["log_status"] = LogStatus.GONE
-            out["jobs"].append(jrow)
-            out["steps"].extend(steps)
-    return out
