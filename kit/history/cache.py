@@ -30,6 +30,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -272,9 +273,13 @@ def _stage(path: Path, chunks: Iterable[bytes], compress: bool = False) -> Path:
     return temporary
 
 
+_UMASK_READ = threading.Lock()  # logs are stored from several threads: none may see the 0 set for a moment
+
+
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+    with _UMASK_READ:
+        mask = os.umask(0)
+        os.umask(mask)
     return mask
 
 

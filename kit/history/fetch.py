@@ -327,16 +327,13 @@ class Fetcher:
         workers = [self.client.sibling() for _ in range(min(LOG_DOWNLOADS, len(downloads)))]
         flight = InFlight(workers, self._download)
         try:
-            for (job_id, run_id), (spool, stats) in flight.run(downloads, self._may_start):
+            for (job_id, _), (lines, stats) in flight.run(downloads, self._may_start):
                 self.client.stats.add(stats)
-                if spool is None:
+                if lines is None:
                     batch.log_status[job_id] = LogStatus.GONE
                     self.report.logs_gone += 1
                 else:
-                    with spool:
-                        excerpt = LogExcerpt(job_id, run_id, self.signal)
-                        self.cache.save_log(job_id, _chunks(spool, excerpt))
-                    batch.lines.extend(excerpt.close())
+                    batch.lines.extend(lines)
                     batch.log_status[job_id] = LogStatus.FETCHED
                     self.report.logs_fetched += 1
                 bar.update(1)
@@ -348,18 +345,19 @@ class Fetcher:
     def _may_start(self, task: tuple[int, int], in_flight: int) -> None:
         self.client.check_budget(f"log of job {task[0]}", ahead=in_flight)
 
-    def _download(self, worker: GitHubClient, task: tuple[int, int]) -> tuple[BinaryIO | None, RequestStats]:
-        """In a worker thread: the log into a spool of its own (None when GitHub no longer has it)."""
+    def _download(
+        self, worker: GitHubClient, task: tuple[int, int]
+    ) -> tuple[list[dict[str, Any]] | None, RequestStats]:
+        """In a worker thread: download, store and excerpt one log; its kept lines (None: GitHub no longer has
+        it). The log file is stored before its status is, so a killed fetch at worst asks for it again."""
+        job_id, run_id = task
         worker.stats = RequestStats()
-        spool = self.cache.spool()
-        try:
-            found = worker.job_log(task[0], spool)
-        except BaseException:
-            spool.close()
-            raise
-        if not found:
-            spool.close()
-        return (spool if found else None), worker.stats
+        with self.cache.spool() as spool:
+            if not worker.job_log(job_id, spool):
+                return None, worker.stats
+            excerpt = LogExcerpt(job_id, run_id, self.signal)
+            self.cache.save_log(job_id, _chunks(spool, excerpt))
+        return excerpt.close(), worker.stats
 
     def _checkpoint(self, batch: _Batch, pending: int, history: History) -> None:
         """Every `save_every` items, fold the batch into the tables and save, so a killed fetch resumes."""

@@ -15,6 +15,7 @@ from kit.history.fetch import Fetcher
 from kit.history.schema import LogStatus
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, complete, populate, rerun
+from tests.support.interrupt import Killed, kill_on_save
 
 TOKEN = "codex-kit-test-token-fetch-0123456789abcdef"
 WORKFLOW = "invariants.yml"
@@ -120,20 +121,9 @@ def test_killed_fetch_resumes_to_the_same_tables(fake: FakeGitHub, tmp_path: Pat
     populate(fake, 460, hardened_after=1100)
     whole = tmp_path / "whole"
     fetcher(fake, whole).run()
-
-    class Killed(Exception):
-        pass
-
-    saves = []
-
-    def kill_on_second_save(_history) -> None:
-        saves.append(1)
-        if len(saves) == 2:
-            raise Killed
-
     broken = tmp_path / "broken"
     with pytest.raises(Killed):
-        fetcher(fake, broken, on_save=kill_on_second_save).run()
+        fetcher(fake, broken, on_save=kill_on_save(2)).run()
     partial = HistoryCache(broken).load()
     assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460
     fetcher(fake, broken).run()

@@ -17,6 +17,7 @@ from kit.history.payloads import job, step
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.fake_graphql import github_schema, points
 from tests.support.history_builder import REPO, populate, rerun
+from tests.support.interrupt import Killed, kill_on_save
 
 TOKEN = "codex-kit-test-token-graphql-0123456789abcdef"
 WORKFLOW = "invariants.yml"
@@ -222,20 +223,9 @@ def test_killed_graphql_fetch_resumes_to_the_same_bytes(fake: FakeGitHub, tmp_pa
     rerun(fake, 1020)
     whole = tmp_path / "whole"
     fetcher(fake, whole, api="rest").run()
-
-    class Killed(Exception):
-        pass
-
-    saves = []
-
-    def kill_on_second_save(_history) -> None:
-        saves.append(1)
-        if len(saves) == 2:
-            raise Killed
-
     broken = tmp_path / "broken"
     with pytest.raises(Killed):
-        fetcher(fake, broken, on_save=kill_on_second_save, save_every=50).run()
+        fetcher(fake, broken, on_save=kill_on_save(2), save_every=50).run()
     partial = HistoryCache(broken).load()
     assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460 and json_state(broken)["node_ids"]
     fetcher(fake, broken).run()

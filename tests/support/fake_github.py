@@ -155,11 +155,20 @@ class FakeGitHub:
         with self.lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
+        request.answering = True
         try:
             self._handle(request)
         finally:
-            with self.lock:
-                self.active -= 1
+            self._answered(request)
+
+    def _answered(self, request: BaseHTTPRequestHandler) -> None:
+        """The request no longer counts as being answered: called before its answer is written, since a client
+        that has read an answer may send its next request before this thread has returned."""
+        root = self.host or self
+        with root.lock:
+            if getattr(request, "answering", False):
+                request.answering = False
+                root.active -= 1
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         if self.before_request is not None:
@@ -321,6 +330,7 @@ class FakeGitHub:
             self.requests.append(Seen(f"/_signed/logs/{job_id}", 200, False))
             if request.headers.get("Authorization"):
                 self.tokens_to_log_host += 1
+        self._answered(request)
         request.send_response(200)
         request.send_header("Content-Type", "text/plain; charset=utf-8")
         request.send_header("Content-Length", str(len(body)))
@@ -352,6 +362,7 @@ class FakeGitHub:
             headers.setdefault("X-RateLimit-Reset", str(self.reset))
             headers.setdefault("X-RateLimit-Used", str(self.limit - self.remaining))
             headers.setdefault("X-RateLimit-Resource", "core")
+        self._answered(request)
         request.send_response(status)
         for name, value in headers.items():
             request.send_header(name.lower() if self.lowercase else name, value)
