@@ -96,7 +96,10 @@ def _longest_run(line: str) -> int:
 
 def deliver(client: PublishClient, default_branch: str, dry_run: bool) -> Delivery:
     """Patch the repository's default branch in memory and open or update its pull request."""
-    branch = read_branch(client, default_branch)
+    try:
+        branch = read_branch(client, default_branch)
+    except Missing:  # the repository itself was found: an empty one has no branch yet
+        return Delivery(client.repo, NOTHING, notes=[f"no branch {default_branch} (an empty repository?)"])
     result = patch_branch(branch)
     if not any(f.kind in ("workflow", "action") for f in result.files):
         return Delivery(client.repo, NOTHING, result, notes=[f"no workflow or local action uses {CODEX_ACTION}"])

@@ -340,3 +340,42 @@ def test_the_fakes_pull_requests_have_githubs_shape(org, shared_dir: Path) -> No
     for pull in listed:
         validator.validate(pull)
     assert api("/repos/acme/ledger/pulls", "GET", query={"head": "acme:elsewhere"}) == []
+
+
+def test_real_workflows_reach_the_branch_as_the_local_patch_writes_them(
+    org, shared_dir: Path, tmp_path, capsys
+) -> None:
+    """Every corpus workflow (CRLF, no final newline, 4-space indents, `if: |` blocks…) in one repository."""
+    fake, repos = org
+    corpus = sorted((shared_dir / "corpus" / "workflows").glob("*.y*ml"))
+    repo = repos["acme/config"]
+    repo.listing.set_files({f".github/workflows/{p.name}": p.read_bytes().decode() for p in corpus}, "the corpus")
+    local = checkout(repo, tmp_path / "local")
+    expected = patch_repo(local)
+    code = main(["patch", "--pr", "acme/config", "--api-url", fake.url])
+    assert code == (3 if expected.refused else 0)
+    assert "acme/config: opened pull request #1" in capsys.readouterr().out
+    assert branch_files(repo, tmp_path, "pr") == files_of(local)
+    body = repo.publishing.pulls.open[1]["body"]
+    assert all(f"patched: {f.path}" in body for f in expected.changed)
+    assert all(f"refused {f.error}" in body for f in expected.refused)
+
+
+def test_errors_name_the_permission_and_the_token_is_in_nothing_written(org, monkeypatch, capsys) -> None:
+    fake, repos = org
+    assert main(["patch", "--pr", "acme/ledger", "--pr", "acme/gone", "--api-url", fake.url]) == 2
+    out = capsys.readouterr().out
+    assert "acme/ledger: opened pull request #1" in out
+    assert "acme/gone: failed:" in out and "not found (404)" in out and "`contents: write, pull-requests: write`" in out
+    ledger = repos["acme/ledger"].publishing
+    written = [ledger.pulls.open[1]["body"], *(o.get("message", "") for o in ledger.objects.values())]
+    assert not any(TOKEN in text for text in written)
+
+    fake.add_repo("acme/empty")
+    assert main(["patch", "--pr", "acme/empty", "--api-url", fake.url]) == 0
+    assert "acme/empty: nothing to patch\n  note: no branch main (an empty repository?)" in capsys.readouterr().out
+    assert main(["patch", "--org", "nobody", "--api-url", fake.url]) == 2
+    assert "check that the organisation nobody exists" in capsys.readouterr().err
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert main(["patch", "--pr", "acme/ledger", "--api-url", fake.url]) == 2
+    assert "set GITHUB_TOKEN or GH_TOKEN" in capsys.readouterr().err
