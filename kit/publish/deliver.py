@@ -17,7 +17,10 @@ from kit.publish.client import PublishClient
 from kit.publish.harden import FAILED, Delivery, deliver
 from kit.publish.remote import repository
 
-NEEDS = "contents: write, pull-requests: write"  # what opening a pull request from a new branch takes
+# What a pull request that changes workflow files takes: GitHub refuses a commit that touches
+# `.github/workflows/` from a token without the workflows permission (a classic token: the `workflow`
+# scope), and Actions' own GITHUB_TOKEN can never have it.
+NEEDS = "contents: write, pull-requests: write, workflows: write"
 ARCHIVED = "skipped (archived)"
 
 
@@ -50,6 +53,19 @@ class _OrgClient(PublishClient):
                 f"organisation {self.org} exists and that the token can read its repositories (`metadata: read`)"
             )
         return super()._explain(describe, status, message)
+
+
+class _PullClient(PublishClient):
+    """The client of one repository's delivery: a refusal to change workflow files says what it takes."""
+
+    def _explain(self, describe: str, status: int, message: str) -> str:
+        said = super()._explain(describe, status, message)
+        if "workflow" in message.lower() and "permission" in message.lower():
+            said += (
+                "; changing workflow files needs a token with the workflows permission (a fine-grained token or "
+                "app: `workflows: write`; a classic token: the `workflow` scope); Actions' GITHUB_TOKEN cannot"
+            )
+        return said
 
 
 def org_repositories(org: str, *, token: str | None, api_url: str) -> list[dict]:
@@ -92,7 +108,7 @@ def _one(
     repo: str, listed: dict | None, token: str | None, api_url: str, dry_run: bool,
     sleep: Callable[[float], None] | None,
 ) -> Delivery:  # fmt: skip
-    client = PublishClient(repo, api_url, token, needs=NEEDS)
+    client = _PullClient(repo, api_url, token, needs=NEEDS)
     if sleep is not None:
         client.sleep = sleep
     try:

@@ -188,7 +188,7 @@ def test_patch_pr_opens_three_pull_requests_and_a_second_run_opens_none(org, tmp
         assert f"{name}: opened pull request #1" in out.out
     assert "acme/plain: nothing to patch" in out.out
     assert "acme/locked: failed:" in out.out and "forbidden (403)" in out.out
-    assert "`contents: write, pull-requests: write` on acme/locked" in out.out
+    assert "`contents: write, pull-requests: write, workflows: write` on acme/locked" in out.out
     assert "1 of 5 repositories failed: acme/locked" in out.err
 
     for name in HARDENED:
@@ -366,11 +366,19 @@ def test_errors_name_the_permission_and_the_token_is_in_nothing_written(org, mon
     assert main(["patch", "--pr", "acme/ledger", "--pr", "acme/gone", "--api-url", fake.url]) == 2
     out = capsys.readouterr().out
     assert "acme/ledger: opened pull request #1" in out
-    assert "acme/gone: failed:" in out and "not found (404)" in out and "`contents: write, pull-requests: write`" in out
+    assert "acme/gone: failed:" in out and "not found (404)" in out and "`contents: write, pull-requests: write" in out
     ledger = repos["acme/ledger"].publishing
     written = [ledger.pulls.open[1]["body"], *(o.get("message", "") for o in ledger.objects.values())]
     assert not any(TOKEN in text for text in written)
 
+    refusal = (  # what GitHub answers a token without the workflows permission (seen in the wild, on pushes)
+        "refusing to allow a GitHub App to create or update workflow `.github/workflows/x.yml` without `workflows` "
+        "permission"
+    )
+    repos["acme/config"].publishing.write_faults.append(Fault(r"/git/refs$", status=422, body={"message": refusal}))
+    assert main(["patch", "--pr", "acme/config", "--api-url", fake.url]) == 2
+    assert "a classic token: the `workflow` scope); Actions' GITHUB_TOKEN cannot" in capsys.readouterr().out
+    assert repos["acme/config"].publishing.refs.keys() == {"heads/main"}
     fake.add_repo("acme/empty")
     assert main(["patch", "--pr", "acme/empty", "--api-url", fake.url]) == 0
     assert "acme/empty: nothing to patch\n  note: no branch main (an empty repository?)" in capsys.readouterr().out
