@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import GitHubError
-from kit.patch.source import MemorySource
+from kit.patch.memory import MemorySource
 from kit.publish.client import PublishClient
 
 

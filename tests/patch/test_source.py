@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from kit.patch.memory import MemorySource, TreeEntry
 from kit.patch.repo import patch_repo, patch_source
-from kit.patch.source import FolderSource, MemorySource, TreeEntry
+from kit.patch.source import FolderSource
 from kit.textfile import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
