@@ -39,7 +39,7 @@ class TreeEntry:
 class MemorySource(Source):
     """A repository as a git tree listing; blobs are read on demand through `blob(sha)`.
 
-    `name` (e.g. OWNER/REPO) prefixes nothing: paths are shown relative, as GitHub shows them."""
+    Paths are shown relative to the root in messages, as GitHub shows them (a folder shows full paths)."""
 
     entries: dict[str, TreeEntry]
     blob: Callable[[str], bytes]
