@@ -46,7 +46,12 @@ def user_path(text: str) -> Path:
 def _patch(args: argparse.Namespace) -> int:
     from kit.patch.repo import patch_repo
 
-    result = patch_repo(user_path(args.repo_dir), write=not (args.check or args.diff), diff=args.diff)
+    if args.pr or args.org:
+        return _patch_pulls(args)
+    if args.dry_run:
+        raise UsageError("--dry-run goes with --pr or --org; on a folder, --check and --diff write nothing")
+
+    result = patch_repo(user_path(args.repo_dir or "."), write=not (args.check or args.diff), diff=args.diff)
     if args.json:
         mode = "check" if args.check else "diff" if args.diff else "write"
         print(json.dumps(console.patch_json(result, mode), indent=2))
@@ -54,11 +59,30 @@ def _patch(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(f.diff for f in result.changed))
     else:
         print("\n".join(console.patch_lines(result, args.check)))
-    for refused in result.refused:
-        print(f"codex-kit: refused {refused.error}", file=sys.stderr)
+    for line in console.refusal_lines(result):
+        print(f"codex-kit: {line}", file=sys.stderr)
     if result.refused:
         return EXIT_REFUSED
     return EXIT_FINDING if args.check and result.changed else EXIT_OK
+
+
+def _patch_pulls(args: argparse.Namespace) -> int:
+    """`patch --pr/--org`: one pull request per repository, patched through the API; no folder is touched."""
+    from kit.history.token import token_from_environment
+    from kit.publish.deliver import deliver_patches, raise_failures
+
+    wrong = [flag for flag, on in (("--check", args.check), ("--diff", args.diff), ("--json", args.json)) if on]
+    if wrong or args.repo_dir is not None:
+        said = " and ".join(wrong) if wrong else f"a folder ({args.repo_dir})"
+        raise UsageError(
+            f"--pr and --org patch repositories on GitHub: not with {said}; --dry-run shows what it would do"
+        )
+    outcome = deliver_patches(
+        args.pr or [], org=args.org, token=token_from_environment(), api_url=args.api_url, dry_run=args.dry_run
+    )
+    print("\n".join(console.delivery_lines(outcome)))
+    raise_failures(outcome)
+    return EXIT_REFUSED if outcome.refused else EXIT_OK
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -176,11 +200,18 @@ def _add_patch(sub: argparse._SubParsersAction) -> None:
     patch = sub.add_parser(
         "patch", formatter_class=HELP, help="harden every workflow job that uses openai/codex-action, in place"
     )
-    patch.add_argument("repo_dir", nargs="?", default=".", help="repository root")
+    patch.add_argument("repo_dir", nargs="?", help="repository root (none: the current folder)")
     mode = patch.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file would change")
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     patch.add_argument("--json", action="store_true", help="print a machine-readable report")
+    pulls = patch.add_argument_group("as pull requests (token from env; no folder is touched)")
+    pulls.add_argument(
+        "--pr", action="append", metavar="OWNER/REPO", help="patch this repository through a pull request (repeatable)"
+    )
+    pulls.add_argument("--org", metavar="ORG", help="every repository of the organisation (archived ones skipped)")
+    pulls.add_argument("--dry-run", action="store_true", help="print what --pr/--org would do; send no write")
+    pulls.add_argument("--api-url", default=GITHUB_API_URL, help="GitHub API URL")
     patch.set_defaults(func=_patch)
 
 

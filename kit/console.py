@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from kit.analysis.criteria import FAIL, NED, PASS
+from kit.patch import summary
 from kit.patch.repo import RepoResult
+from kit.publish.deliver import PatchDeliveries
 from kit.publish.folder import HTML, SUMMARY_MD
+from kit.publish.harden import FAILED, NOTHING, OPENED, UNCHANGED, UPDATED, WOULD_OPEN, WOULD_UPDATE
 from kit.publish.run import PublishOutcome
-from kit.vocabulary import CODEX_ACTION
+from kit.vocabulary import HARDEN_BRANCH
 
 
 def patch_json(result: RepoResult, mode: str) -> dict[str, Any]:
@@ -37,25 +40,33 @@ def patch_json(result: RepoResult, mode: str) -> dict[str, Any]:
 
 def patch_lines(result: RepoResult, check: bool) -> list[str]:
     """The human summary of a patch run (refusals are printed apart, on stderr)."""
-    hardenable = any(f.kind in ("workflow", "action") for f in result.files)
-    lines = [] if hardenable else [f"codex-kit: no workflow or local action uses {CODEX_ACTION}"]
-    verb = "would patch" if check else "patched"
-    for f in result.files:
-        if f.status == "refused" or f.kind not in ("workflow", "action"):
-            continue
-        what = " (composite action)" if f.kind == "action" else ""
-        if f.status == "patched":
-            lines.append(f"{verb}: {f.path}{what}")
-        elif f.kind == "workflow" and not f.jobs:
-            lines.append(f"not hardened here: {f.path}")  # only notes, e.g. Codex in another repository
+    return summary.patch_lines(result, check)
+
+
+def refusal_lines(result: RepoResult) -> list[str]:
+    """Each refused file with its reason (the CLI prints them on stderr)."""
+    return summary.refusal_lines(result)
+
+
+def delivery_lines(outcome: PatchDeliveries) -> list[str]:
+    """`patch --pr`: one line per repository (what was done to its pull request), then, indented, what the
+    patch changed and refused there, in the words `codex-kit patch` prints."""
+    lines = []
+    for done in outcome.deliveries:
+        if done.action in (OPENED, UPDATED, UNCHANGED, WOULD_UPDATE):
+            lines.append(f"{done.repo}: {done.action} pull request {done.where}")
+        elif done.action == WOULD_OPEN:
+            lines.append(f"{done.repo}: would open a pull request from {HARDEN_BRANCH}")
+        elif done.action == FAILED:
+            lines.append(f"{done.repo}: failed: {done.error}")
         else:
-            lines.append(f"already hardened: {f.path}{what}")
-        lines += [f"  [{job}] {action}" for job, actions in f.jobs.items() for action in actions]
-        lines += [f"  used by: {caller}" for caller in f.callers]
-        lines += [f"  note: {note}" for note in f.notes]
-    db = result.db_test
-    if db is not None and db.status != "error":
-        lines.append(f"{verb if db.status == 'patched' else 'DB policy test'}: {db.message}")
+            lines.append(f"{done.repo}: {done.action}")
+        lines += [f"  note: {note}" for note in done.notes]
+        if done.result is None or done.action == NOTHING:
+            continue
+        if done.action != UNCHANGED:  # an unchanged pull request already lists them
+            lines += [f"  {line}" for line in summary.patch_lines(done.result, check=outcome.dry_run)]
+        lines += [f"  {line}" for line in summary.refusal_lines(done.result)]
     return lines
 
 

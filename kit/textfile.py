@@ -73,19 +73,17 @@ def read_file(path: Path, where: str, limit: int = MAX_BYTES) -> tuple[bytes, Fi
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableFile(f"{where}: not a regular file")
         if info.st_size > limit:
-            raise UnreadableFile(
-                f"{where}: is {_megabytes(info.st_size)}; the kit reads files up to {_megabytes(limit)}"
-            )
+            raise UnreadableFile(f"{where}: is {megabytes(info.st_size)}; the kit reads files up to {megabytes(limit)}")
         try:
             data = handle.read(limit + 1)
         except OSError as err:
             raise UnreadableFile(f"{where}: cannot read it ({err.strerror or err})") from err
     if len(data) > limit:
-        raise UnreadableFile(f"{where}: grew past {_megabytes(limit)} while being read")
+        raise UnreadableFile(f"{where}: grew past {megabytes(limit)} while being read")
     return data, FileState.of(info, data)
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 

@@ -149,3 +149,7 @@ LEGACY_INPUTS: Final = {
     "allow_bot_users": "allow-bot-users",
 }
 UNPRIVILEGED_USER: Final = "unprivileged-user"
+
+# The branch `codex-kit patch --pr` commits the hardening to, in every repository it patches; a pull
+# request from it is the only way the kit's changes reach a default branch.
+HARDEN_BRANCH: Final = "codex-kit/harden"

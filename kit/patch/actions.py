@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from yaml.error import YAMLError
 
 from kit.errors import RefusedFile
-from kit.patch import paths, yamlread
+from kit.patch import yamlread
 from kit.patch.locate import is_codex_step, local_ref
-from kit.textfile import read_file, searchable_text
+from kit.patch.source import Source
+from kit.textfile import searchable_text
 from kit.vocabulary import CODEX_ACTION
 
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -31,10 +32,10 @@ _REMOTE = re.compile(r"^(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+)(?P<
 
 @dataclass
 class LocalAction:
-    """One local action: its `uses:` reference (without `./`), its file, and who uses it."""
+    """One local action: its `uses:` reference (without `./`), its file (relative to the root), and who uses it."""
 
     ref: str
-    path: Path
+    path: str
     data: Any
     direct: bool = False  # one of its composite steps is openai/codex-action
     runs_codex: bool = False  # directly or through another local action
@@ -43,12 +44,9 @@ class LocalAction:
     outside: str | None = None  # where it really leads, when that is outside the repository (never read)
 
 
-def action_file(root: Path, ref: str) -> Path | None:
-    folder = root / ref
-    try:
-        return next((folder / name for name in ACTION_FILES if (folder / name).is_file()), None)
-    except OSError:  # a name the file system refuses (too long, …) names no action here
-        return None
+def action_file(source: Source, ref: str) -> str | None:
+    files = (PurePosixPath(ref, name).as_posix() for name in ACTION_FILES)  # `./` as a Path drops it
+    return next((rel for rel in files if source.is_file(rel)), None)
 
 
 def steps_of_workflow(data: Any) -> list[tuple[str, list[Any]]]:
@@ -71,15 +69,12 @@ def composite_steps(data: Any) -> list[Any]:
     return []
 
 
-def find_local_actions(root: Path, workflows: list[Path], scan_folder: bool = True) -> dict[str, LocalAction]:
+def find_local_actions(source: Source, workflows: list[str], scan_folder: bool = True) -> dict[str, LocalAction]:
     """Every local action reachable from `.github/actions/*` (when `scan_folder`) and the workflows, with
     `runs_codex` decided (a fixed point over actions that use other local actions) and its callers listed."""
     found: dict[str, LocalAction] = {}
-    folder = root / ".github" / "actions"
-    pending = (
-        [p.parent.relative_to(root).as_posix() for p in sorted(folder.glob("*/action.y*ml"))] if scan_folder else []
-    )
-    sources = {p.relative_to(root).as_posix(): _bytes(p) for p in workflows if not p.is_symlink()}
+    pending = [p.rsplit("/", 1)[0] for p in source.glob(".github/actions/*/action.y*ml")] if scan_folder else []
+    sources = {rel: _bytes(source, rel) for rel in workflows if not source.is_symlink(rel)}
     local = {rel: raw for rel, raw in sources.items() if b"./" in raw}  # only these can name a local action
     workflow_data = {rel: _load(raw) for rel, raw in local.items()}
     for data in workflow_data.values():
@@ -88,15 +83,15 @@ def find_local_actions(root: Path, workflows: list[Path], scan_folder: bool = Tr
         ref = pending.pop()
         if ref in found:
             continue
-        outside = paths.outside_target(root, root / ref)
-        path = action_file(root, ref) if outside is None else None
-        outside = outside or (paths.outside_target(root, path) if path else None)
+        outside = source.outside(ref)
+        path = action_file(source, ref) if outside is None else None
+        outside = outside or (source.outside(path) if path else None)
         if outside is not None:
-            found[ref] = LocalAction(ref, root / ref, None, outside=outside)
+            found[ref] = LocalAction(ref, ref, None, outside=outside)
             continue
         if path is None:
             continue
-        raw = _bytes(path.resolve())  # a symlinked file inside is read here; editing it is refused
+        raw = _bytes(source, source.resolve(path))  # a symlinked file inside is read here; editing it is refused
         data = _load(raw)
         steps = composite_steps(data)
         # a file that does not read but names codex-action is kept, so that editing it is refused with the reason
@@ -114,7 +109,7 @@ def find_local_actions(root: Path, workflows: list[Path], scan_folder: bool = Tr
     for action in found.values():
         for ref in action.uses:
             if ref in found:
-                found[ref].callers.append(action.path.relative_to(root).as_posix())
+                found[ref].callers.append(action.path)
     return found
 
 
@@ -171,11 +166,11 @@ def _local_uses(steps: list[Any]) -> list[str]:
     return [ref for s in steps if isinstance(s, dict) and (ref := local_ref(s.get("uses"))) is not None]
 
 
-def _bytes(path: Path) -> bytes:
+def _bytes(source: Source, rel: str) -> bytes:
     """The file's bytes, or none when the kit will not read it (a symlink, too large, unreadable): the
     file is then refused where it would be edited, with the reason."""
     try:
-        return read_file(path, str(path))[0]
+        return source.read(rel, rel)[0]
     except RefusedFile:
         return b""
 

@@ -14,12 +14,13 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from kit.errors import RefusedFile, UsageError
 from kit.patch import paths
 from kit.patch.callargs import GO, PYTHON, SQL, Args, Syntax, matching_open, split_args
-from kit.textfile import TextFile, read_file
+from kit.patch.source import Source, as_source
+from kit.textfile import TextFile
 
 CONTEXT_LINES = 12
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", "vendor", "dist", "build", ".tox"}
@@ -54,16 +55,17 @@ class Candidate:
 class DbTestConfig:
     """`[tool.codex-kit]` in the target repository: where the DB tests are, which assertion is meant."""
 
-    files: list[Path] = field(default_factory=list)  # checked to be inside the repository
+    files: list[str] = field(default_factory=list)  # relative to the root, checked to be inside the repository
     pattern: re.Pattern[str] | None = None
 
     @classmethod
-    def load(cls, root: Path) -> DbTestConfig:
-        path = root / "pyproject.toml"
-        if not path.is_file():
+    def load(cls, repo: Path | Source) -> DbTestConfig:
+        source = as_source(repo)
+        if not source.is_file("pyproject.toml"):
             return cls()
+        path = source.show("pyproject.toml")
         try:
-            raw, _ = read_file(path, str(path))
+            raw, _ = source.read("pyproject.toml", path)
             table = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("codex-kit", {})
         except RefusedFile as err:
             raise UsageError(f"{err}; [tool.codex-kit] cannot be read") from err
@@ -75,7 +77,7 @@ class DbTestConfig:
         if not isinstance(names, list) or not all(isinstance(f, str) for f in names):
             raise UsageError(f"{path}: [tool.codex-kit] db-tests must be a list of paths")
         where = f"{path}: [tool.codex-kit] db-tests"
-        files = [paths.config_path(root, name, where) for name in names]
+        files = [paths.config_path(source, name, where) for name in names]
         pattern = table.get("db-test-pattern")
         try:
             compiled = re.compile(pattern) if pattern else None
@@ -293,19 +295,19 @@ class DbTestOutcome:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def _source_files(root: Path, config: DbTestConfig) -> list[Path]:
+def _source_files(source: Source, config: DbTestConfig) -> list[str]:
     """The configured files, or every test-like file of the repository (never through a symlink: what
     one names inside the repository is found at its own place, and what it names outside is not ours)."""
     if config.files:
         return config.files
     found = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if any(part in SKIP_DIRS for part in rel[:-1]) or path.suffix not in FINDERS:
+    for rel in source.walk():
+        parts = PurePosixPath(rel).parts
+        if any(part in SKIP_DIRS for part in parts[:-1]) or PurePosixPath(rel).suffix not in FINDERS:
             continue
-        if path.is_symlink() or not path.is_file() or not paths.inside(root, path):
+        if source.is_symlink(rel) or not source.is_file(rel) or source.outside(rel) is not None:
             continue
-        found.append(path)
+        found.append(rel)
     return found
 
 
@@ -315,29 +317,30 @@ HOW_TO_POINT = (
 )
 
 
-def plan_db_tests(root: Path) -> DbTestOutcome:
+def plan_db_tests(repo: Path | Source) -> DbTestOutcome:
     """Find the ACTIVE-policy assertions and plan their rewrite; decides, never writes."""
+    files = as_source(repo)
     try:
-        config = DbTestConfig.load(root)
+        config = DbTestConfig.load(files)
     except (UsageError, RefusedFile) as err:
         return DbTestOutcome("error", str(err))
-    by_file: dict[Path, list[Candidate]] = {}
+    by_file: dict[str, list[Candidate]] = {}
     already: list[str] = []
-    texts: dict[Path, TextFile] = {}
-    for path in _source_files(root, config):
-        rel = path.relative_to(root).as_posix()
-        if config.files and not path.exists():
-            return DbTestOutcome("error", f"{path}: named in [tool.codex-kit] db-tests but not found")
+    texts: dict[str, TextFile] = {}
+    for rel in _source_files(files, config):
+        if config.files and not files.exists(rel):
+            return DbTestOutcome("error", f"{files.show(rel)}: named in [tool.codex-kit] db-tests but not found")
         try:
-            source = TextFile.read(path, rel)
+            raw, state = files.read(rel, rel)
+            source = TextFile.parse(raw, rel, state)
         except RefusedFile as err:
             if config.files:  # named by the user: say why it cannot be edited
                 return DbTestOutcome("error", f"{err} (named in [tool.codex-kit] db-tests)")
             continue
         text = source.text
-        found = [c for c in FINDERS[path.suffix](rel, text) if _wanted(c, config)]
+        found = [c for c in FINDERS[PurePosixPath(rel).suffix](rel, text) if _wanted(c, config)]
         if found:
-            by_file[path], texts[path] = found, source
+            by_file[rel], texts[rel] = found, source
         elif POLICY.search(text) and ACTIVE.search(text) and AT_MOST_ONE.search(text):
             already.append(rel)
     by_file = {path: _strongest(found) for path, found in by_file.items()}
@@ -353,10 +356,10 @@ def plan_db_tests(root: Path) -> DbTestOutcome:
             "ambiguous", f"several plausible assertions, nothing changed: {listing}; {HOW_TO_POINT}", candidates=every
         )
     changed = {}
-    for path, (candidate,) in by_file.items():
-        source = texts[path]
+    for rel, (candidate,) in by_file.items():
+        source = texts[rel]
         new = source.text[: candidate.start] + candidate.replacement + source.text[candidate.end :]
-        changed[path.relative_to(root).as_posix()] = (source, new)
+        changed[rel] = (source, new)
     listing = "; ".join(c.describe() for c in every)
     return DbTestOutcome("patched", f"exactly one ACTIVE → at most one: {listing}", changed, every)
 

@@ -11,10 +11,10 @@ refuses to read through one). What it will not follow is refused with the reason
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 
 from kit.errors import RefusedFile
+from kit.patch.source import Source
 
 # The folders under which the patch edits files: a symlink anywhere on the way is refused.
 GITHUB_FOLDERS = (".github", ".github/workflows", ".github/actions")
@@ -24,32 +24,21 @@ class OutsideRepository(RefusedFile):
     """A path leads outside the repository root, or through a folder symlink the kit will not follow."""
 
 
-def inside(root: Path, path: Path) -> bool:
-    """True when `path`, with every symlink on the way resolved, is `root` or below it (`root` resolved)."""
-    return path.resolve().is_relative_to(root)
-
-
-def symlinked_folder(root: Path, rel: str) -> OutsideRepository | None:
-    """The refusal for `root/rel` when it, or a folder on the way to it, is a symlink; else None."""
-    current = root
-    for part in PurePosixPath(rel).parts:
-        current = current / part
-        if current.is_symlink():
-            shown = current.relative_to(root).as_posix()
-            where = "inside" if inside(root, current) else "outside"
+def symlinked_folder(source: Source, rel: str) -> OutsideRepository | None:
+    """The refusal for `rel` when it, or a folder on the way to it, is a symlink; else None."""
+    parts = PurePosixPath(rel).parts
+    for n in range(1, len(parts) + 1):
+        shown = "/".join(parts[:n])
+        if source.is_symlink(shown):
+            where = "inside" if source.outside(shown) is None else "outside"
             return OutsideRepository(
-                f"{shown}: is a symlink (to {os.readlink(current)}, {where} the repository); the kit does not follow "
+                f"{shown}: is a symlink (to {source.readlink(shown)}, {where} the repository); the kit does not follow "
                 f"it, so nothing under {rel} is read or patched: make it a real folder"
             )
     return None
 
 
-def outside_target(root: Path, path: Path) -> str | None:
-    """Where `path` really leads when that is outside `root` (None when it stays inside)."""
-    return None if inside(root, path) else str(path.resolve())
-
-
-def config_path(root: Path, name: str, where: str) -> Path:
+def config_path(source: Source, name: str, where: str) -> str:
     """A repository file named in the repository's own configuration: relative, and inside the root.
 
     Raises `OutsideRepository` for an absolute path, a `~` path, a `..` that climbs out of the root, or
@@ -57,10 +46,9 @@ def config_path(root: Path, name: str, where: str) -> Path:
     posix = PurePosixPath(name)
     if posix.is_absolute() or Path(name).is_absolute() or name.startswith("~"):
         raise OutsideRepository(f"{where}: `{name}` is an absolute path; name files relative to the repository root")
-    path = root / name
-    target = outside_target(root, path)
+    target = source.outside(name)
     if target is not None:
         raise OutsideRepository(
             f"{where}: `{name}` leads outside the repository (to {target}); name files inside it, relative to its root"
         )
-    return path
+    return name

@@ -11,11 +11,17 @@ from typing import Final
 
 TRACKING_ISSUE: Final = "tracking-issue"
 PR_COMMENT: Final = "pr-comment"
+HARDEN_PR: Final = "harden-pr"  # the pull request `codex-kit patch --pr` opens and keeps up to date
 MAX_BODY: Final = 65_536  # GitHub refuses an issue or comment body longer than this (characters)
 
 
 def marker(kind: str, repo: str, workflow: str) -> str:
     return f"<!-- codex-kit:{kind} repo={repo.lower()} workflow={workflow} -->"
+
+
+def harden_marker(repo: str) -> str:
+    """The marker of a repository's hardening pull request: one per repository, whatever its workflows."""
+    return f"<!-- codex-kit:{HARDEN_PR} repo={repo.lower()} -->"
 
 
 def marked_body(mark: str, summary: str, footer: str) -> str:

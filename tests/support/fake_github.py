@@ -496,6 +496,7 @@ class Publishing:
         self.blobs: dict[str, bytes] = {}  # sha -> content, for every file a tree of this repository holds
         self.clock = 0
         self.next_comment = 900_000_001
+        self.pulls = Pulls(self)
 
     # --- data the tests add ----------------------------------------------------------------------------
     def add_issue(self, title: str, body: str, state: str = "open", pull_request: bool = False) -> dict[str, Any]:
@@ -562,6 +563,7 @@ class Publishing:
             (r"/issues/comments/(\d+)", self._comment), (r"/git/ref/(.+)", self._get_ref), (r"/git/refs", self._refs),
             (r"/git/refs/(.+)", self._update_ref), (r"/git/trees(?:/(\w+))?", self._tree),
             (r"/git/commits(?:/(\w+))?", self._commit), (r"/pages", self._pages),
+            (r"/pulls", self.pulls.pulls), (r"/pulls/(\d+)", self.pulls.pull),
         ):  # fmt: skip
             if match := re.fullmatch(pattern, rest):
                 handler(request, path, method, query, body, *match.groups())
@@ -699,12 +701,12 @@ class Publishing:
 
     def _tree(self, request, path, method, query, body, sha) -> None:
         if method == "GET":
-            tree = self.objects.get(sha or "")
-            if tree is None or "tree" not in tree or "truncated" not in tree:
+            tree = self._tree_of(sha or "")
+            if tree is None:
                 self.fake._not_found(request, path)
                 return
             self.fake._send(request, path, 200, {k: v for k, v in tree.items() if k != "tree"} | {
-                "tree": [{k: v for k, v in e.items() if k != "content"} for e in tree["tree"]]})  # fmt: skip
+                "tree": self._listed(tree["tree"], bool(query.get("recursive")))})  # fmt: skip
             return
         base = self.objects.get(body.get("base_tree") or "")
         if body.get("base_tree") and (base is None or "tree" not in base):
@@ -734,6 +736,28 @@ class Publishing:
         self.objects[tree_sha] = tree
         self.fake._send(request, path, 201, {**tree, "tree": [{k: v for k, v in e.items() if k != "content"}
                                                                for e in entries]})  # fmt: skip
+
+    def _tree_of(self, name: str) -> dict[str, Any] | None:
+        """The tree a sha names: a tree's own, a commit's, or a branch's (GitHub takes all three)."""
+        name = self.refs.get(f"heads/{name}", name)
+        found = self.objects.get(name)
+        if found is not None and "message" in found:
+            found = self.objects.get(found["tree"]["sha"])
+        return found if found is not None and "truncated" in found else None
+
+    def _listed(self, entries: list[dict[str, Any]], recursive: bool) -> list[dict[str, Any]]:
+        """Entries as GitHub lists them: the top level only (folders as `tree` entries), or every path with
+        its folders listed before what they hold when `recursive`."""
+        folders = sorted(
+            {"/".join(e["path"].split("/")[:n]) for e in entries for n in range(1, e["path"].count("/") + 1)}
+        )
+        listed = [{k: v for k, v in e.items() if k != "content"} for e in entries]
+        git = f"{self.fake.url}/repos/{self.fake.repo}/git/trees"
+        for folder in folders:
+            sha = hashlib.sha1(f"tree {folder}".encode()).hexdigest()
+            listed.append({"path": folder, "mode": "040000", "type": "tree", "sha": sha, "url": f"{git}/{sha}"})
+        listed.sort(key=lambda e: e["path"].split("/"))
+        return listed if recursive else [e for e in listed if "/" not in e["path"]]
 
     def _commit(self, request, path, method, query, body, sha) -> None:
         if method == "GET":
@@ -831,14 +855,15 @@ class Listing:
             "updated_at": "2026-11-01T00:00:00Z", "size": 100, "language": "Python",
         }  # fmt: skip
 
-    def set_files(self, files: dict[str, str], message: str = "initial") -> str:
-        """Make `files` (path -> text) the default branch's whole tree, as one commit; its sha."""
+    def set_files(self, files: dict[str, str], message: str = "initial", modes: dict[str, str] | None = None) -> str:
+        """Make `files` (path -> text) the default branch's whole tree, as one commit; its sha. `modes` gives
+        a path another git mode than 100644 (100755 executable, 120000 a symlink whose text is its target)."""
         pub = self.fake.publishing
         entries = []
         for path, content in sorted(files.items()):
             blob = git_blob_sha(content.encode())
             pub.blobs[blob] = content.encode()
-            entries.append({"path": path, "mode": "100644", "type": "blob", "sha": blob,
+            entries.append({"path": path, "mode": (modes or {}).get(path, "100644"), "type": "blob", "sha": blob,
                             "size": len(content.encode()), "content": content,
                             "url": f"{self.fake.url}/repos/{self.fake.repo}/git/blobs/{blob}"})  # fmt: skip
         tree_sha = hashlib.sha1(json.dumps([[e["path"], e["sha"]] for e in entries]).encode()).hexdigest()
@@ -926,3 +951,113 @@ class Listing:
             "badge_url": f"https://github.com/{self.fake.repo}/workflows/{name}/badge.svg",
         } for n, name in enumerate(names)]  # fmt: skip
         self.fake._page(request, path, query, "workflows", workflows)
+
+
+# --- pull requests: what `codex-kit patch --pr` opens and updates ---------------------------------------------
+# Shapes follow GitHub's `pull-request` description (head and base carry the full repository); a pull
+# request takes the next issue number and is listed among the issues, as GitHub's are.
+
+
+class Pulls:
+    """The pull requests of one fake repository."""
+
+    def __init__(self, publishing: Publishing) -> None:
+        self.publishing = publishing
+        self.fake = publishing.fake
+        self.open: dict[int, dict[str, Any]] = {}  # number -> {title, body, head, base, state}
+
+    def add(self, title: str, body: str, head: str, base: str) -> dict[str, Any]:
+        """A pull request from branch `head` to `base` (both of this repository), as if a person opened it."""
+        number = self.publishing.add_issue(title, body, pull_request=True)["number"]
+        self.open[number] = {"title": title, "body": body, "head": head, "base": base, "state": "open"}
+        return self.body(number)
+
+    def body(self, number: int) -> dict[str, Any]:
+        pull, issue = self.open[number], self.publishing.issues[number]
+        repo, api = self.fake.repo, self.fake.url
+        base = f"{api}/repos/{repo}"
+        full = self._repository()
+        ends = {}
+        for side in ("head", "base"):
+            branch = pull[side]
+            ends[side] = {"label": f"{repo.split('/')[0]}:{branch}", "ref": branch,
+                          "sha": self.publishing.refs.get(f"heads/{branch}", "0" * 40), "repo": full,
+                          "user": full["owner"]}  # fmt: skip
+        links = {name: {"href": href} for name, href in (
+            ("self", f"{base}/pulls/{number}"), ("html", issue["html_url"]), ("issue", f"{base}/issues/{number}"),
+            ("comments", f"{base}/issues/{number}/comments"), ("review_comments", f"{base}/pulls/{number}/comments"),
+            ("review_comment", f"{base}/pulls/comments{{/number}}"), ("commits", f"{base}/pulls/{number}/commits"),
+            ("statuses", f"{base}/statuses/{ends['head']['sha']}"))}  # fmt: skip
+        return {
+            "url": f"{base}/pulls/{number}", "id": 3_000_000 + number, "node_id": f"PR_kwDOAbc{number:06d}",
+            "html_url": issue["html_url"], "diff_url": issue["html_url"] + ".diff",
+            "patch_url": issue["html_url"] + ".patch", "issue_url": f"{base}/issues/{number}",
+            "commits_url": f"{base}/pulls/{number}/commits", "review_comments_url": f"{base}/pulls/{number}/comments",
+            "review_comment_url": f"{base}/pulls/comments{{/number}}",
+            "comments_url": f"{base}/issues/{number}/comments",
+            "statuses_url": f"{base}/statuses/{ends['head']['sha']}", "number": number, "state": pull["state"],
+            "locked": False, "title": pull["title"], "user": payloads.user("github-actions[bot]", 41898282, "Bot"),
+            "body": pull["body"], "labels": [], "milestone": None, "active_lock_reason": None,
+            "created_at": issue["created_at"], "updated_at": issue["updated_at"], "closed_at": issue["closed_at"],
+            "merged_at": None, "merge_commit_sha": None, "assignee": None, "assignees": [], "requested_reviewers": [],
+            "requested_teams": [], "head": ends["head"], "base": ends["base"], "_links": links,
+            "author_association": "NONE", "auto_merge": None, "draft": False, "merged": False, "mergeable": None,
+            "rebaseable": None, "mergeable_state": "unknown", "merged_by": None, "comments": issue["comments"],
+            "review_comments": 0, "maintainer_can_modify": False, "commits": 1, "additions": 1, "deletions": 1,
+            "changed_files": 1,
+        }  # fmt: skip
+
+    def _repository(self) -> dict[str, Any]:
+        """The full `repository` shape a pull request's head and base carry."""
+        listed = self.fake.listing.body()
+        name = self.fake.repo
+        return listed | {
+            "clone_url": f"https://github.com/{name}.git", "git_url": f"git://github.com/{name}.git",
+            "ssh_url": f"git@github.com:{name}.git", "svn_url": f"https://github.com/{name}", "mirror_url": None,
+            "homepage": None, "forks": 0, "forks_count": 0, "open_issues": 0, "open_issues_count": 0,
+            "stargazers_count": 0, "watchers": 0, "watchers_count": 0, "has_downloads": True, "has_issues": True,
+            "has_projects": True, "has_wiki": True, "has_pages": False, "license": None,
+        }  # fmt: skip
+
+    # --- routes (from Publishing.route, which records writes and applies write faults) -------------------------
+    def pulls(self, request, path, method, query, body) -> None:
+        if method == "POST":
+            self._create(request, path, body)
+            return
+        owner = self.fake.repo.split("/")[0]
+        found = [n for n, p in sorted(self.open.items()) if query.get("state", "open") in ("all", p["state"])]
+        if "head" in query:  # OWNER:branch
+            found = [n for n in found if f"{owner}:{self.open[n]['head']}".lower() == query["head"].lower()]
+        if "base" in query:
+            found = [n for n in found if self.open[n]["base"] == query["base"]]
+        self.publishing._list(request, path, query, [self.body(n) for n in reversed(found)])
+
+    def _create(self, request, path, body) -> None:
+        head, base = str(body.get("head", "")), str(body.get("base", ""))
+        head = head.split(":", 1)[1] if ":" in head else head
+        refs = self.publishing.refs
+        if not body.get("title") or f"heads/{head}" not in refs or f"heads/{base}" not in refs:
+            self.publishing._invalid(request, path, "Validation Failed")
+            return
+        if any(p["head"] == head and p["base"] == base and p["state"] == "open" for p in self.open.values()):
+            self.publishing._invalid(
+                request, path, f"A pull request already exists for {self.fake.repo.split('/')[0]}:{head}."
+            )
+            return
+        if refs[f"heads/{head}"] == refs[f"heads/{base}"]:
+            self.publishing._invalid(request, path, f"No commits between {base} and {head}")
+            return
+        self.fake._send(request, path, 201, self.add(body["title"], body.get("body") or "", head, base))
+
+    def pull(self, request, path, method, query, body, number) -> None:
+        number = int(number)
+        if number not in self.open:
+            self.fake._not_found(request, path)
+            return
+        if method == "PATCH":
+            pull, issue = self.open[number], self.publishing.issues[number]
+            for key in ("title", "body", "state"):
+                if key in body:
+                    pull[key] = issue[key] = body[key]
+            issue["updated_at"] = self.publishing._now()
+        self.fake._send(request, path, 200, self.body(number))
