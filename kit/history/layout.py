@@ -51,6 +51,11 @@ def table_file(root: Path, table: str, slug: str) -> Path:
     return partition_folder(root, table, slug) / PART
 
 
+def table_name(table: str, repo: str) -> str:
+    """`<table>/repo=<owner>__<name>/part-0.parquet`: how a message names a repository's table file."""
+    return f"{table}/{PARTITION}={repo_slug(repo)}/{PART}"
+
+
 def repos_in(root: Path) -> list[str]:
     """The slugs of every repository with a state folder or a partition in `root`, sorted."""
     found = {p.name for p in (root / REPOS).iterdir() if p.is_dir()} if (root / REPOS).is_dir() else set()
