@@ -54,21 +54,30 @@ def describe_dataset() -> dict[str, Any]:
 def open_dataset(root: str | Path, table: str) -> ds.Dataset:
     """`<root>/<table>` across every repository, with the partition column `repo` (`<owner>__<name>`).
 
-    The schema is the table's own (plus `repo`), so an empty or partly written root still has every
-    column, and a file of another schema version is an error rather than a silent cast.
+    The schema is the table's own (plus `repo`), so an empty root still has every column; a file of
+    another schema version (each file's footer says which) is an error naming it, never read with
+    its renamed columns silently empty.
     """
     if table not in TABLES:
         raise UsageError(f"no table {table!r} in the history dataset (one of {', '.join(TABLES)})")
     filesystem, base = _filesystem(root)
     schema = TABLES[table].append(pa.field(PARTITION, pa.string()))
     try:
-        return ds.dataset(
+        dataset = ds.dataset(
             f"{base}/{table}", schema=schema, format="parquet", partitioning=PARTITIONING, filesystem=filesystem
         )
+        for fragment in dataset.get_fragments():
+            version = (fragment.physical_schema.metadata or {}).get(VERSION_KEY, b"none").decode("ascii", "replace")
+            if version != str(SCHEMA_VERSION):
+                raise CacheError(
+                    f"{fragment.path}: written with cache schema version {version}, not {SCHEMA_VERSION}; run "
+                    "`codex-kit fetch` for that repository with this codex-kit to rewrite it"
+                )
     except FileNotFoundError:
         return ds.dataset([], schema=schema, format="parquet", filesystem=filesystem)
     except (OSError, pa.ArrowException) as err:
         raise CacheError(f"{base}/{table}: cannot be read as a dataset ({err})") from err
+    return dataset
 
 
 def _filesystem(root: str | Path) -> tuple[Any, str]:

@@ -8,6 +8,7 @@ manifest, and each repository's rows are exactly the ones `HistoryCache` reads f
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from kit.errors import UsageError
+from kit.errors import CacheError, UsageError
 from kit.history.cache import HistoryCache, cache_folder, cached_repos
 from kit.history.client import GitHubClient
 from kit.history.dataset import open_dataset
@@ -115,6 +116,14 @@ def test_dataset_json_describes_every_table_column_and_the_partitioning(root: Pa
         assert [c["name"] for c in table["columns"]] == COLUMNS[name] and all(c["meaning"] for c in table["columns"])
         assert table["path"] == f"{name}/repo=<owner>__<name>/part-0.parquet" and table["key"] == KEYS[name]
     assert set(described["tables"]) == set(TABLES)
+
+
+def test_a_file_of_another_schema_version_is_named_not_read_with_empty_columns(tmp_path: Path) -> None:
+    older = tmp_path / "runs" / "repo=octo__app" / "part-0.parquet"
+    older.parent.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "fixtures" / "v1_cache" / "octo__app" / "runs.parquet", older)
+    with pytest.raises(CacheError, match=rf"^{older}: written with cache schema version none, not {SCHEMA_VERSION}"):
+        open_dataset(tmp_path, "runs")
 
 
 def test_no_table_holds_a_column_named_like_the_partition() -> None:
