@@ -47,8 +47,10 @@ def migrate_root(root: Path, say: Callable[[str], None] = _stderr) -> list[str]:
     """Move every repository of `root` still in the older layout; the slugs moved (each said through `say`)."""
     moved = []
     for slug in older_repos(root):
-        say(migrate_repo(root, slug))
-        moved.append(slug)
+        said = migrate_repo(root, slug)
+        if said is not None:  # None: another codex-kit moved it meanwhile
+            say(said)
+            moved.append(slug)
     return moved
 
 
@@ -74,8 +76,8 @@ def _old_tables(folder: Path) -> list[Path]:
     return [folder / f"{name}.parquet" for name in KEYS if (folder / f"{name}.parquet").exists()]
 
 
-def migrate_repo(root: Path, slug: str) -> str:
-    """Move one repository (or finish its move); a sentence saying what moved."""
+def migrate_repo(root: Path, slug: str) -> str | None:
+    """Move one repository (or finish its move); a sentence saying what moved, None if another process did."""
     old, new = root / slug, layout.state_folder(root, slug)
     source = old if old.exists() else new
     if source is old:
@@ -83,10 +85,14 @@ def migrate_repo(root: Path, slug: str) -> str:
     try:
         fd = acquire(source / layout.LOCK, LOCK_WAIT)
     except CacheError as err:
+        if not source.exists():  # renamed by another codex-kit's move while this one waited for it
+            return None
         raise CacheError(f"{_cannot(old)}: {err}; nothing was moved") from err
     if fd is None:
         raise CacheError(f"{_cannot(old)}: a codex-kit fetch is writing it; wait for it to finish and run again")
     try:
+        if source is new and not _old_tables(new):  # another codex-kit finished it while this one waited
+            return None
         if source is new and _version(new / layout.STATE) == SCHEMA_VERSION:  # cut short after its manifest
             _write(root, slug, new, None, {})
             return f"codex-kit: finished moving the history of {layout.slug_repo(slug)} into the dataset layout"
