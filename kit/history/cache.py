@@ -201,7 +201,7 @@ class HistoryCache:
         return fd
 
     def _remove_temporaries(self) -> None:
-        for folder in (*self._targets(), self.folder / layout.LOGS, self.root):
+        for folder in (*self._targets(), self.folder / layout.LOGS):
             if folder.is_dir():
                 for leftover in folder.glob(f".*{TEMPORARY}"):
                     leftover.unlink(missing_ok=True)
@@ -231,7 +231,7 @@ class HistoryCache:
                     target = self.table_path(name)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     staged[name] = (stage(target, [raw]), digest)
-            extra.extend(staged_description(self.root))
+            extra.extend(staged_description(self.root, self.folder))
             state = {**history.state, "schema_version": SCHEMA_VERSION, "tables": manifest}
             text = json.dumps(state, indent=1, sort_keys=True).encode()
             extra.append((stage(self.folder / layout.STATE, [text]), self.folder / layout.STATE))
@@ -282,8 +282,12 @@ def table_bytes(name: str, table: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def staged_description(root: Path) -> list[tuple[Path, Path]]:
-    """`_dataset.json`, staged only when it is missing or says something else (another version wrote it)."""
+def staged_description(root: Path, folder: Path) -> list[tuple[Path, Path]]:
+    """`_dataset.json`, staged only when it is missing or says something else (another version wrote it).
+
+    It is staged in the repository's own state `folder`, which only the holder of its lock cleans up:
+    fetches of other repositories in the same root never remove it from under this one.
+    """
     target = root / layout.DESCRIPTION
     text = (json.dumps(describe_dataset(), indent=1, sort_keys=True) + "\n").encode()
     try:
@@ -291,7 +295,7 @@ def staged_description(root: Path) -> list[tuple[Path, Path]]:
             return []
     except OSError:
         pass
-    return [(stage(target, [text]), target)]
+    return [(stage(target, [text], folder=folder), target)]
 
 
 def acquire(path: Path, wait: float) -> int | None:
@@ -322,10 +326,11 @@ def _holder(path: Path) -> str:
         return "unknown"
 
 
-def stage(path: Path, chunks: Iterable[bytes], compress: bool = False) -> Path:
-    """Write `chunks` to a synced temporary file beside `path` (with `path`'s mode) and return its name."""
+def stage(path: Path, chunks: Iterable[bytes], compress: bool = False, folder: Path | None = None) -> Path:
+    """Write `chunks` to a synced temporary file beside `path` (or in `folder`, on the same file system), with
+    `path`'s mode, and return its name."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=folder or path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:

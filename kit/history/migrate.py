@@ -189,7 +189,7 @@ def _write(root: Path, slug: str, new: Path, state: dict[str, Any] | None, table
             target = layout.table_file(root, name, slug)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage(target, [raw]), target)
-        for temporary, target in staged_description(root):
+        for temporary, target in staged_description(root, new):
             os.replace(temporary, target)
         if state is not None:
             text = json.dumps(state, indent=1, sort_keys=True).encode()
