@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kit.errors import GitHubError  # noqa: E402
-from kit.history.cache import HistoryCache  # noqa: E402
+from kit.history.cache import HistoryCache, cache_folder  # noqa: E402
 from kit.history.client import GitHubClient  # noqa: E402
 from kit.history.fetch import Fetcher  # noqa: E402
 from tests.support.fake_github import FakeGitHub, Fault  # noqa: E402
@@ -73,7 +73,7 @@ def timed_refusal(fake: FakeGitHub, **limits) -> tuple[float, str]:
     client = GitHubClient(REPO, api_url=fake.url, sleep=lambda s: None, **limits)
     began = time.perf_counter()
     try:
-        Fetcher(client, HistoryCache(Path(tempfile.mkdtemp()) / "c"), WORKFLOW, progress=False).run()
+        Fetcher(client, HistoryCache(cache_folder(Path(tempfile.mkdtemp()), REPO)), WORKFLOW, progress=False).run()
     except GitHubError as err:
         return time.perf_counter() - began, str(err)
     return time.perf_counter() - began, "(not refused)"

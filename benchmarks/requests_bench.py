@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ghapi.all import GhApi
 
-from kit.history.cache import HistoryCache
+from kit.history.cache import HistoryCache, cache_folder
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
 from tests.support.fake_github import FakeGitHub
@@ -35,7 +35,7 @@ LAST: dict[str, int] = {}  # what the last fetch did with logs: downloaded, read
 def fetch(fake: FakeGitHub, cache: Path, api: str = "rest") -> tuple[int, float]:
     start, began = len(fake.requests), time.perf_counter()
     client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=lambda s: None)
-    report = Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, api=api).run()
+    report = Fetcher(client, HistoryCache(cache_folder(cache, REPO)), WORKFLOW, progress=False, api=api).run()
     LAST.update(logs=report.logs_fetched, annotated=report.logs_annotated)
     return sum(r.counted for r in fake.requests[start:]), time.perf_counter() - began
 
@@ -75,7 +75,7 @@ def naive(fake: FakeGitHub, reuse_connections: bool = False) -> tuple[int, float
 
 
 def lower_bound(fake: FakeGitHub, cache: Path) -> int:
-    history = HistoryCache(cache).load()
+    history = HistoryCache(cache_folder(cache, REPO)).load()
     return math.ceil(len(fake.runs) / 100) + len(fake.runs) + int(history.jobs["needs_log"].sum())
 
 
@@ -96,10 +96,10 @@ def measure(runs: int) -> None:
         g_new, g_new_points, _, _ = fetch_graphql(fake, graph)
         new_logs = sum(1 for j in fake.logs if j // 10 >= 1000 + runs)
         naive_count, naive_s = naive(fake, reuse_connections=True)
-        jobs = HistoryCache(cache).load().jobs
+        jobs = HistoryCache(cache_folder(cache, REPO)).load().jobs
         hidden = int((jobs["needs_log"] & (jobs["conclusion"] == "success")).sum())
-        names = ("runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet")
-        same = all((cache / n).read_bytes() == (graph / n).read_bytes() for n in names)
+        names = [p.relative_to(cache) for p in sorted(cache.glob("*/repo=*/*.parquet"))]
+        same = len(names) == 4 and all((cache / n).read_bytes() == (graph / n).read_bytes() for n in names)
         print(f"\n{runs} runs (lower bound for a first pull: {bound})")
         print(f"  (a) first pull            {first:6d} requests  {first / bound:5.2f}x the bound  ({first_s:.1f} s)")
         print(f"  (b) immediate refresh     {again:6d} requests counted against the rate limit")

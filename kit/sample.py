@@ -364,7 +364,7 @@ def generate(scenario: Scenario | None = None) -> Generated:
 
 
 def write_sample(root: Path = SAMPLE_DIR, scenario: Scenario | None = None) -> Path:
-    """Write the sample history under `root/<owner>__<repo>/` (the cache layout) and return that folder."""
+    """Write the sample history into the cache root `root` (the dataset layout) and return its state folder."""
     scenario = scenario or Scenario()
     folder = cache_folder(root, REPO)
     history = generate(scenario).history()

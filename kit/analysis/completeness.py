@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kit.analysis.parameters import ReportParameters
-from kit.history import coverage
+from kit.history import coverage, layout
 from kit.history.cache import History
 from kit.history.locations import day_window
 from kit.history.schema import LogStatus
@@ -103,7 +103,7 @@ def _damaged(history: History, repo: str, params: ReportParameters) -> list[str]
     to be whole; the next fetch repairs them."""
     if not history.unvouched:
         return []
-    files = ", ".join(f"{name}.parquet" for name in sorted(history.unvouched))
+    files = ", ".join(layout.table_name(name, repo) for name in sorted(history.unvouched))
     return [
         f"the cache's {files} is missing or not the file its last fetch wrote, so rows may be missing; run "
         f"{fetch_command(repo, params)} to repair it"

@@ -1,24 +1,28 @@
-"""The local history cache: one folder per repository, Parquet tables, written so a crash cannot break it.
+"""The local history cache: one Parquet dataset per cache root, written so a crash cannot break it.
 
-Layout of `<cache>/<owner>__<repo>/` (the tables' columns are defined in `kit/history/schema.py`):
+Layout (paths in `kit/history/layout.py`, the tables' columns in `kit/history/schema.py`):
 
-- `runs.parquet` — one row per workflow run (latest attempt).
-- `jobs.parquet` — one row per job *attempt* (jobs?filter=all), with the facts the report needs.
-- `steps.parquet` — the steps of each stored job.
-- `log_lines.parquet` — the lines of fetched logs worth classifying.
-- `logs/<job_id>.log.gz` — the raw log, kept because GitHub deletes logs after 90 days.
-- `state.json` — the manifest: the SHA-256 of each table file that belongs to it (`tables`), ETags,
-  the periods of each workflow the cache holds completely (`coverage`) and why the last fetch
-  stopped, if it did. Written last, so it only ever names tables that were completely written.
-- `fetch.lock` — held (flock) by the one fetch writing the folder; empty when none is.
+- `<root>/runs/repo=<owner>__<name>/part-0.parquet` — one row per workflow run (latest attempt).
+- `<root>/jobs/repo=…/part-0.parquet` — one row per job *attempt* (jobs?filter=all).
+- `<root>/steps/repo=…/part-0.parquet` — the steps of each stored job.
+- `<root>/log_lines/repo=…/part-0.parquet` — the lines of fetched logs worth classifying.
+- `<root>/_dataset.json` — the dataset described for other readers (tables, columns, partitioning, version).
+- `<root>/_repos/<owner>__<name>/` — one repository's state, which no query engine reads:
+  `state.json` (the manifest: the SHA-256 of each of its partition files (`tables`), ETags, the
+  periods of each workflow it holds completely (`coverage`) and why the last fetch stopped; written
+  last, so it only ever names files that were completely written), `logs/<job_id>.log.gz` (the raw
+  logs, kept because GitHub deletes them after 90 days) and `fetch.lock` (held by the one fetch
+  writing that repository).
 
-A save first writes every changed table to a temporary file (that is where a full disk or a
-read-only folder shows up, and then nothing has been replaced), then renames them into place and
-writes the manifest. A crash between two renames leaves tables the manifest does not name; `load`
+`HistoryCache` works on one repository and is named by its state folder (`cache_folder`). A save
+first writes every changed file to a temporary name (that is where a full disk or a read-only
+folder shows up, and then nothing has been replaced), then renames the tables into place and the
+manifest last. A crash between two renames leaves tables the manifest does not name; `load`
 reports them as `unvouched`, and the fetch repairs what they may lack (`kit/history/repair.py`)
 instead of trusting their progress markers. Rows are kept sorted by their keys, so the same
 history gives the same bytes however many fetches it took. A file that cannot be read is reported
-with its path and what to do; nothing is overwritten.
+with its path and what to do; nothing is overwritten. A root in the layout of an older codex-kit
+is never read as empty: `kit/history/migrate.py` moves it, and until then `load` refuses.
 """
 
 from __future__ import annotations
@@ -43,22 +47,27 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kit.errors import CacheError
-from kit.history.locations import split_repo
-from kit.history.schema import COLUMNS, KEYS, SCHEMA_VERSION, TABLES, typed
+from kit.history import layout
+from kit.history.dataset import describe_dataset
+from kit.history.schema import COLUMNS, KEYS, SCHEMA_VERSION, VERSION_KEY, file_schema, typed
 
 # Renamed into place in this order: a table that records progress (runs' `jobs_attempt`, jobs'
 # `log_status`) after the tables it vouches for, so even without the manifest's check a crash
 # between two renames leaves work to redo rather than a hole.
 SAVE_ORDER = ("log_lines", "steps", "jobs", "runs")
-LOCK_NAME = "fetch.lock"
+LOCK_NAME = layout.LOCK
 TEMPORARY = ".codex-kit.tmp"  # the suffix of every file being written (kit.textfile uses it too)
 _DELETE_STATE = "delete it and fetch again (the tables are kept; listings are asked for again in full)"
 
 
 def cache_folder(root: Path, repo: str) -> Path:
-    """`<root>/<owner>__<repo>`, lower-cased: GitHub's names are case-insensitive, so is the cache."""
-    owner, name = split_repo(repo)
-    return root / f"{owner}__{name}".lower()
+    """`<root>/_repos/<owner>__<name>`: the repository's state folder, which names it to `HistoryCache`."""
+    return layout.state_folder(root, layout.repo_slug(repo))
+
+
+def cached_repos(root: Path) -> list[str]:
+    """OWNER/REPO (lower-cased) of every repository the cache root holds anything of, sorted."""
+    return [layout.slug_repo(slug) for slug in layout.repos_in(root)]
 
 
 @dataclass
@@ -91,29 +100,39 @@ class History:
 
 
 class HistoryCache:
-    """Reads and writes one repository's history folder."""
+    """Reads and writes one repository's share of a cache root, named by its state folder (`cache_folder`)."""
 
     def __init__(self, folder: Path, lock_wait: float = 10.0) -> None:
+        if folder.parent.name != layout.REPOS:
+            raise ValueError(f"{folder}: not a repository's state folder (<root>/{layout.REPOS}/<owner>__<name>)")
         self.folder = folder
+        self.root = folder.parent.parent
+        self.slug = folder.name
         self.lock_wait = lock_wait  # how long a second fetch waits for the first before refusing
         self.on_disk: dict[str, str] = {}  # table -> SHA-256 of its file as last read or written
         self.fresh = False  # the folder was made by this fetch (removed again if nothing is saved)
 
+    def table_path(self, name: str) -> Path:
+        return layout.table_file(self.root, name, self.slug)
+
+    def _targets(self) -> list[Path]:
+        """Every folder a save writes into: the state folder, then each table's partition."""
+        return [self.folder, *(layout.partition_folder(self.root, name, self.slug) for name in SAVE_ORDER)]
+
     # --- reading ------------------------------------------------------------------------------------
     def load(self) -> History:
+        self.refuse_older_layout()
         history = History.empty()
         self.on_disk = {}
-        if not self.folder.exists():
-            return history
         for name in KEYS:
-            path = self.folder / f"{name}.parquet"
+            path = self.table_path(name)
             if path.exists():
-                raw = _read(path)
+                raw = read_bytes(path)
                 self.on_disk[name] = hashlib.sha256(raw).hexdigest()
                 setattr(history, name, typed(name, _table(path, raw, name)))
-        state_path = self.folder / "state.json"
+        state_path = self.folder / layout.STATE
         if state_path.exists():
-            history.state = _state(state_path)
+            history.state = read_state(state_path)
         manifest = history.state.get("tables", {})
         history.unvouched = {
             name
@@ -122,30 +141,41 @@ class HistoryCache:
         }
         return history
 
+    def refuse_older_layout(self) -> None:
+        """A repository an older codex-kit wrote (or whose move was cut short) is never read as if it were empty."""
+        older = [self.root / self.slug, *(self.folder / f"{name}.parquet" for name in KEYS)]
+        for path in older:
+            if path.exists():
+                raise CacheError(
+                    f"{path}: the history of {layout.slug_repo(self.slug)} is in an older codex-kit's layout; run "
+                    "`codex-kit fetch` or `codex-kit report` once to move it into the dataset layout"
+                )
+
     def check_writable(self) -> None:
-        """Say plainly, before a fetch spends a request, when the folder cannot be made or written.
+        """Say plainly, before a fetch spends a request, when the folders cannot be made or written.
 
         Nothing is created here: a fetch that then fails on its first request leaves no empty folders.
         """
-        existing = self.folder
-        while not os.path.exists(existing) and existing != existing.parent:  # False, not an error, when unreadable
-            existing = existing.parent
-        if not os.path.isdir(existing):
-            raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is a file)")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is not writable)")
+        for target in self._targets():
+            existing = target
+            while not os.path.exists(existing) and existing != existing.parent:  # False, not an error, when unreadable
+                existing = existing.parent
+            if not os.path.isdir(existing):
+                raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is a file)")
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise CacheError(f"{self.folder}: cannot write the history cache there ({existing} is not writable)")
 
     # --- the lock -----------------------------------------------------------------------------------
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the folder for one fetch; a second one waits `lock_wait` seconds, then refuses.
+        """Hold the repository for one fetch; a second one waits `lock_wait` seconds, then refuses.
 
         `flock` belongs to the open file, so the kernel releases it when its holder dies however it
         dies: a lock left by a killed fetch is taken over at once. Temporary files such a fetch left
         behind are removed once the lock is held.
         """
         self.fresh = not self.folder.exists()
-        made = [self.folder / "logs", self.folder, *(p for p in self.folder.parents if not p.exists())]
+        made = [self.folder / layout.LOGS, self.folder, *(p for p in self.folder.parents if not p.exists())]
         self._make_folder()
         fd = self._acquire(self.folder / LOCK_NAME)
         try:
@@ -163,36 +193,23 @@ class HistoryCache:
             os.close(fd)
 
     def _acquire(self, path: Path) -> int:
-        give_up = time.monotonic() + self.lock_wait
-        while True:
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as err:
-                raise CacheError(f"{path}: cannot take the fetch lock ({err.strerror or err})") from err
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                os.close(fd)
-                if time.monotonic() >= give_up:
-                    raise CacheError(
-                        f"another codex-kit fetch is writing {self.folder} (pid {holder}); wait for it to finish "
-                        "(or stop it) and run this one again"
-                    ) from None
-                time.sleep(0.1)
-                continue
-            if path.exists() and os.fstat(fd).st_ino == path.stat().st_ino:
-                return fd
-            os.close(fd)  # the file was removed by the holder we waited for: lock the new one
+        fd = acquire(path, self.lock_wait)
+        if fd is None:
+            raise CacheError(
+                f"another codex-kit fetch is writing {self.folder} (pid {_holder(path)}); wait for it to finish "
+                "(or stop it) and run this one again"
+            )
+        return fd
 
     def _remove_temporaries(self) -> None:
-        for folder in (self.folder, self.folder / "logs"):
-            for leftover in folder.glob(f".*{TEMPORARY}"):
-                leftover.unlink(missing_ok=True)
+        for folder in (*self._targets(), self.folder / layout.LOGS):
+            if folder.is_dir():
+                for leftover in folder.glob(f".*{TEMPORARY}"):
+                    leftover.unlink(missing_ok=True)
 
     def _make_folder(self) -> None:
         try:
-            (self.folder / "logs").mkdir(parents=True, exist_ok=True)
+            (self.folder / layout.LOGS).mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise CacheError(f"{self.folder}: cannot write the history cache there ({err.strerror or err})") from err
 
@@ -203,38 +220,43 @@ class HistoryCache:
         self._make_folder()
         staged: dict[str, tuple[Path, str]] = {}
         manifest: dict[str, dict[str, Any]] = {}
+        extra: list[tuple[Path, Path]] = []  # (temporary, target) renamed after the tables: the manifest last
         try:
             for name in SAVE_ORDER:
                 table = history.table(name).sort_values(KEYS[name]).reset_index(drop=True)
                 setattr(history, name, table)
-                buffer = io.BytesIO()
-                pq.write_table(pa.Table.from_pandas(table, schema=TABLES[name], preserve_index=False), buffer)
-                digest = hashlib.sha256(buffer.getbuffer()).hexdigest()
+                raw = table_bytes(name, table)
+                digest = hashlib.sha256(raw).hexdigest()
                 manifest[name] = {"sha256": digest, "rows": len(table)}
                 if self.on_disk.get(name) != digest:
-                    staged[name] = (_stage(self.folder / f"{name}.parquet", [buffer.getvalue()]), digest)
-            for name, (temporary, digest) in staged.items():
-                os.replace(temporary, self.folder / f"{name}.parquet")
-                self.on_disk[name] = digest
+                    target = self.table_path(name)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    staged[name] = (stage(target, [raw]), digest)
+            extra.extend(staged_description(self.root, self.folder))
             state = {**history.state, "schema_version": SCHEMA_VERSION, "tables": manifest}
             text = json.dumps(state, indent=1, sort_keys=True).encode()
-            os.replace(_stage(self.folder / "state.json", [text]), self.folder / "state.json")
+            extra.append((stage(self.folder / layout.STATE, [text]), self.folder / layout.STATE))
+            for name, (temporary, digest) in staged.items():
+                os.replace(temporary, self.table_path(name))
+                self.on_disk[name] = digest
+            for temporary, target in extra:
+                os.replace(temporary, target)
         except OSError as err:
             raise CacheError(
                 f"{self.folder}: cannot save the history cache ({err.strerror or err}); what it held before this save "
                 "is kept; free some space or make the folder writable, and fetch again"
             ) from err
         finally:
-            for temporary, _ in staged.values():
+            for temporary, _ in [*staged.values(), *extra]:
                 temporary.unlink(missing_ok=True)
         history.state = state
         history.unvouched = set()
 
     def save_log(self, job_id: int, chunks: Iterable[bytes]) -> None:
         """Store a log compressed, from chunks (a log can be hundreds of megabytes: it is never held whole)."""
-        target = self.folder / "logs" / f"{job_id}.log.gz"
+        target = self.log_path(job_id)
         try:
-            os.replace(_stage(target, chunks, compress=True), target)
+            os.replace(stage(target, chunks, compress=True), target)
         except OSError as err:
             raise CacheError(
                 f"{target}: cannot store the log ({err.strerror or err}); the cache is as it was before it; free some "
@@ -242,7 +264,7 @@ class HistoryCache:
             ) from err
 
     def log_path(self, job_id: int) -> Path:
-        return self.folder / "logs" / f"{job_id}.log.gz"
+        return self.folder / layout.LOGS / f"{job_id}.log.gz"
 
     def spool(self) -> Any:
         """An anonymous file in the cache folder to download a log into: gone with the process, however it ends."""
@@ -252,10 +274,64 @@ class HistoryCache:
             raise CacheError(f"{self.folder}: cannot write the history cache there ({err.strerror or err})") from err
 
 
-def _stage(path: Path, chunks: Iterable[bytes], compress: bool = False) -> Path:
-    """Write `chunks` to a synced temporary file beside `path` (with `path`'s mode) and return its name."""
+def table_bytes(name: str, table: pd.DataFrame) -> bytes:
+    """Table `name` as the bytes of its Parquet file, its schema version in the file's metadata."""
+    arrow = pa.Table.from_pandas(table, schema=file_schema(name), preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **file_schema(name).metadata})
+    buffer = io.BytesIO()
+    pq.write_table(arrow, buffer)
+    return buffer.getvalue()
+
+
+def staged_description(root: Path, folder: Path) -> list[tuple[Path, Path]]:
+    """`_dataset.json`, staged only when it is missing or says something else (another version wrote it).
+
+    It is staged in the repository's own state `folder`, which only the holder of its lock cleans up:
+    fetches of other repositories in the same root never remove it from under this one.
+    """
+    target = root / layout.DESCRIPTION
+    text = (json.dumps(describe_dataset(), indent=1, sort_keys=True) + "\n").encode()
+    try:
+        if target.read_bytes() == text:
+            return []
+    except OSError:
+        pass
+    return [(stage(target, [text], folder=folder), target)]
+
+
+def acquire(path: Path, wait: float) -> int | None:
+    """An open descriptor of `path` holding its flock, or None when another holds it for `wait` seconds."""
+    give_up = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise CacheError(f"{path}: cannot take the fetch lock ({err.strerror or err})") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= give_up:
+                return None
+            time.sleep(0.1)
+            continue
+        if path.exists() and os.fstat(fd).st_ino == path.stat().st_ino:
+            return fd
+        os.close(fd)  # the file was removed (or moved) by the holder we waited for: lock the new one
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text("ascii", "replace").strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def stage(path: Path, chunks: Iterable[bytes], compress: bool = False, folder: Path | None = None) -> Path:
+    """Write `chunks` to a synced temporary file beside `path` (or in `folder`, on the same file system), with
+    `path`'s mode, and return its name."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=folder or path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -283,7 +359,7 @@ def _umask() -> int:
     return mask
 
 
-def _read(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as err:
@@ -292,12 +368,19 @@ def _read(path: Path) -> bytes:
 
 def _table(path: Path, raw: bytes, name: str) -> pd.DataFrame:
     try:
-        table = pq.read_table(pa.BufferReader(raw)).to_pandas()
+        arrow = pq.read_table(pa.BufferReader(raw))
+        table = arrow.to_pandas()
     except (OSError, pa.ArrowException) as err:
         raise CacheError(
             f"{path}: unreadable ({err}); the file is damaged (a truncated copy?). Delete it and run "
             "`codex-kit fetch` again to rebuild it; nothing else was changed"
         ) from err
+    version = (arrow.schema.metadata or {}).get(VERSION_KEY, b"none").decode("ascii", "replace")
+    if version != str(SCHEMA_VERSION):
+        raise CacheError(
+            f"{path}: written with cache schema version {version}, not {SCHEMA_VERSION}; it is not a codex-kit {name} "
+            "table of this version. Delete it and run `codex-kit fetch` again to rebuild it"
+        )
     missing = set(COLUMNS[name]) - set(table.columns)
     if missing:
         raise CacheError(
@@ -313,23 +396,23 @@ def _table(path: Path, raw: bytes, name: str) -> pd.DataFrame:
         ) from err
 
 
-def _state(path: Path) -> dict[str, Any]:
-    """state.json, checked to be what codex-kit writes: a damaged one is named, never half-trusted."""
+def read_state(path: Path, version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """state.json of schema `version`, checked to be what codex-kit writes: a damaged one is named, not trusted."""
     try:
-        state = json.loads(_read(path))
+        state = json.loads(read_bytes(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CacheError(f"{path}: not valid JSON ({err}); {_DELETE_STATE}") from err
     if not isinstance(state, dict):
         raise CacheError(f"{path}: holds {type(state).__name__}, not a JSON object; {_DELETE_STATE}")
-    if state.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if state.get("schema_version", version) != version:
         raise CacheError(f"{path}: written by another cache schema version; fetch into a new --cache")
-    problem = _state_problem(state)
+    problem = state_problem(state)
     if problem:
         raise CacheError(f"{path}: {problem}, not what codex-kit writes; {_DELETE_STATE}")
     return state
 
 
-def _state_problem(state: dict[str, Any]) -> str | None:
+def state_problem(state: dict[str, Any]) -> str | None:
     etags, coverage, tables = state.get("etags", {}), state.get("coverage", {}), state.get("tables", {})
     if not isinstance(etags, dict) or not all(
         isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and (v[1] is None or _ids(v[1]))

@@ -51,6 +51,7 @@ from kit.history.estimate import estimate
 from kit.history.graphql import RUNS_PER_QUERY, JobsQuery, run_jobs_size
 from kit.history.inflight import InFlight
 from kit.history.locations import FETCH_APIS, GITHUB_API_URL, day_window
+from kit.history.migrate import migrate_root
 from kit.history.repair import Repairs, repair
 from kit.history.schema import LogStatus
 from kit.history.tables import LogExcerpt, Recognise, job_row, run_row, step_rows
@@ -390,6 +391,7 @@ def fetch_history(
     `api` is how jobs are asked: "graphql" (100 runs a query, within GITHUB_TOKEN's hour) or "rest"
     (one jobs listing per run); both leave the same tables.
     """
+    migrate_root(cache_root)  # a root an older codex-kit wrote is moved (and says so) before it is used
     client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait, budget=budget)
     folder = cache_folder(cache_root, repo)
     fetcher = Fetcher(

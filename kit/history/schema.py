@@ -3,6 +3,11 @@
 The column lists, the key columns, the in-memory dtypes and the on-disk Parquet types all follow
 from these schemas, so adding a column is one line here. The history fetch writes these tables
 and the analysis reads them; neither spells a column list of its own.
+
+The tables on disk are one hive-partitioned dataset (`<root>/<table>/repo=<owner>__<name>/`), so
+no table may hold a column named like the partition (`PARTITION`): a query engine would meet it
+twice. `SCHEMA_VERSION` is written into every file and `_dataset.json`; version 1 was the layout
+of one folder per repository, with the base repository in the runs' `repo` column.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+PARTITION: Final = "repo"  # the hive partition column: `<owner>__<name>`, lower-cased; never stored in a file
+VERSION_KEY: Final = b"codex_kit.schema_version"  # in each file's Parquet key-value metadata
+TABLE_KEY: Final = b"codex_kit.table"
 
 
 class LogStatus(StrEnum):
@@ -51,7 +59,7 @@ TABLES: Final[dict[str, pa.Schema]] = {
             _field("head_branch", _TEXT, "the branch the run ran on"),
             _field("head_sha", _TEXT, "the commit the run ran on"),
             _field("head_repo", _TEXT, "the head repository's full name (a fork's for fork PRs)"),
-            _field("repo", _TEXT, "the base repository's full name"),
+            _field("base_repo", _TEXT, "the base repository's full name (as GitHub spells it)"),
             _field("is_fork_pr", _FLAG, "a pull request from another repository"),
             _field("pull_requests", _TEXT, "comma-separated PR numbers GitHub lists for the run"),
             _field("actor", _TEXT, "who triggered the run"),
@@ -114,6 +122,11 @@ KEYS: Final[dict[str, list[str]]] = {
     "log_lines": ["job_id", "line_no"],
 }
 COLUMNS: Final[dict[str, list[str]]] = {name: schema.names for name, schema in TABLES.items()}
+
+
+def file_schema(name: str) -> pa.Schema:
+    """Table `name`'s schema as written to its Parquet file: with the schema version and the table's name."""
+    return TABLES[name].with_metadata({VERSION_KEY: str(SCHEMA_VERSION).encode(), TABLE_KEY: name.encode()})
 
 
 def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:

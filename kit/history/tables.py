@@ -73,7 +73,7 @@ def run_row(run: dict[str, Any], workflow: str) -> dict[str, Any]:
         "head_branch": run.get("head_branch") or "",
         "head_sha": run.get("head_sha") or "",
         "head_repo": head.get("full_name") or "",
-        "repo": repo or "",
+        "base_repo": repo or "",
         "is_fork_pr": bool(event in PR_EVENTS and head.get("full_name") and repo and head.get("full_name") != repo),
         "pull_requests": ",".join(str(p.get("number")) for p in run.get("pull_requests") or []),
         "actor": (run.get("actor") or {}).get("login") or "",

@@ -9,6 +9,7 @@ from kit.errors import CacheError, UsageError
 from kit.history.cache import History, HistoryCache, cache_folder
 from kit.history.fetch import fetch_history
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT, day_window, default_cache_root
+from kit.history.migrate import migrate_root
 from kit.history.schema import LogStatus
 from kit.history.token import token_from_environment
 from kit.taxonomy import load_taxonomy
@@ -30,6 +31,7 @@ def check_inputs(params: ReportParameters) -> None:
         load_taxonomy(Path(params.taxonomy))  # a team's rules file that does not load is said now, by name
     repo, root = resolve_cache(params)
     if not params.fetch:
+        migrate_root(root)  # a root an older codex-kit wrote is moved (and says so), never read as empty
         _require_cache(cache_folder(root, repo), repo, params)
 
 
@@ -52,6 +54,7 @@ def fetch_into(repo: str, root: Path, params: ReportParameters) -> str:
 
 
 def load_history(repo: str, root: Path, params: ReportParameters) -> History:
+    migrate_root(root)
     folder = cache_folder(root, repo)
     _require_cache(folder, repo, params)
     history = HistoryCache(folder).load()

@@ -91,11 +91,16 @@ def test_rates_and_statistics(sample) -> None:
 
 
 def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
-    written = write_sample(tmp_path)
-    shipped = cache_folder(SAMPLE_DIR, REPO)
-    for name in ("runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet", "state.json"):
-        assert (written / name).read_bytes() == (shipped / name).read_bytes(), name
-    history = HistoryCache(shipped).load()
+    write_sample(tmp_path)
+    files = sorted(p.relative_to(SAMPLE_DIR) for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.name != "__init__.py")
+    assert [p.as_posix() for p in files] == [
+        "_dataset.json",
+        "_repos/acme__ledger/state.json",
+        *(f"{name}/repo=acme__ledger/part-0.parquet" for name in ("jobs", "log_lines", "runs", "steps")),
+    ]
+    for name in files:
+        assert (tmp_path / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), name
+    history = HistoryCache(cache_folder(SAMPLE_DIR, REPO)).load()
     assert history.unvouched == set(), "the manifest names the shipped tables"
     assert len(history.runs) > 2000 and isinstance(history.runs["created_at"].dtype, pd.DatetimeTZDtype)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from kit.analysis.classify import classify
-from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient
 from kit.history.fetch import LOG_DOWNLOADS, Fetcher
 from kit.history.schema import LogStatus
+from tests.support.cache_files import repo_cache
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, populate
 
@@ -32,7 +32,7 @@ def fake():
 
 def fetch(fake: FakeGitHub, cache: Path, api: str = "graphql"):
     client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=lambda s: None, timeout=10.0)
-    return Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, api=api).run()
+    return Fetcher(client, repo_cache(cache), WORKFLOW, progress=False, api=api).run()
 
 
 def downloaded(fake: FakeGitHub) -> set[int]:
@@ -41,13 +41,13 @@ def downloaded(fake: FakeGitHub) -> set[int]:
 
 def test_a_failed_preflight_is_read_from_its_annotations_and_its_log_is_never_asked(fake, tmp_path: Path) -> None:
     report = fetch(fake, tmp_path)
-    jobs = HistoryCache(tmp_path).load().jobs
+    jobs = repo_cache(tmp_path).load().jobs
     annotated = set(jobs.loc[jobs["log_status"] == LogStatus.ANNOTATED, "job_id"])
     fetched = set(jobs.loc[jobs["log_status"] == LogStatus.FETCHED, "job_id"])
     assert annotated and report.logs_annotated == len(annotated)
     assert not annotated & downloaded(fake)  # neither the API's redirect nor the signed host was asked
     assert fetched == downloaded(fake)
-    failures = classify(HistoryCache(tmp_path).load()).set_index("job_id")
+    failures = classify(repo_cache(tmp_path).load()).set_index("job_id")
     assert set(failures.loc[list(annotated), "category"]) == {"quota-exhausted"}
     assert (failures.loc[list(annotated), "line_no"] < 0).all()
     # A Codex step that failed after a good preflight still needs its log: the reason is only there.
@@ -65,8 +65,8 @@ def test_annotations_decide_exactly_what_the_whole_log_would(fake, tmp_path: Pat
                              body={"message": "Resource not accessible by integration"}))  # fmt: skip
     report = fetch(fake, tmp_path / "logs", api="rest")
     assert report.annotations_forbidden and "checks: read" in report.summary()
-    by_annotations = classify(HistoryCache(tmp_path / "annotations").load()).set_index("job_id")
-    by_logs = classify(HistoryCache(tmp_path / "logs").load()).set_index("job_id")
+    by_annotations = classify(repo_cache(tmp_path / "annotations").load()).set_index("job_id")
+    by_logs = classify(repo_cache(tmp_path / "logs").load()).set_index("job_id")
     assert (by_logs["log_status"] == LogStatus.FETCHED).sum() > (
         by_annotations["log_status"] == LogStatus.FETCHED
     ).sum()

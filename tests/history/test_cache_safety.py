@@ -15,16 +15,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from kit.errors import CacheError
-from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
+from tests.support.cache_files import repo_cache, state_folder, table_path
 from tests.support.fake_github import FakeGitHub
 from tests.support.history_builder import REPO, populate
 
@@ -33,9 +33,9 @@ WORKFLOW = "invariants.yml"
 NOBODY = 65534
 
 
-def fetcher(fake: FakeGitHub, folder: Path, save_every: int = 3, lock_wait: float = 10.0) -> Fetcher:
+def fetcher(fake: FakeGitHub, root: Path, save_every: int = 3, lock_wait: float = 10.0) -> Fetcher:
     client = GitHubClient(REPO, api_url=fake.url, token=None, sleep=lambda s: None, timeout=10.0)
-    return Fetcher(client, HistoryCache(folder, lock_wait=lock_wait), WORKFLOW, progress=False, save_every=save_every)
+    return Fetcher(client, repo_cache(root, lock_wait=lock_wait), WORKFLOW, progress=False, save_every=save_every)
 
 
 def launch(*args: str, **popen) -> subprocess.Popen:
@@ -47,14 +47,14 @@ def launch(*args: str, **popen) -> subprocess.Popen:
                             **popen)  # fmt: skip
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file of the cache, by path, as bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the cache root, by path, as bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def tables_and_logs(folder: Path) -> dict[str, bytes]:
-    """What a fetch is for: the tables and the stored logs (not the manifest, which names when and why)."""
-    return {k: v for k, v in snapshot(folder).items() if k.endswith(".parquet") or k.startswith("logs/")}
+def tables_and_logs(root: Path) -> dict[str, bytes]:
+    """What a fetch is for: the partition files and the stored logs (not the manifest, which names when and why)."""
+    return {k: v for k, v in snapshot(root).items() if k.endswith(".parquet") or "/logs/" in k}
 
 
 def temporaries(folder: Path) -> list[Path]:
@@ -84,7 +84,7 @@ def test_a_fetch_killed_after_any_file_write_resumes_to_the_same_cache(fake: Fak
     out, err = counting.communicate(timeout=300)
     assert counting.returncode == 0, err
     points = int(out.split("renames: ")[-1])
-    assert points >= 20, "saves of every table, state.json and the logs are all crash points"
+    assert points >= 20, "saves of every partition file, state.json, _dataset.json and the logs are all crash points"
     killing = launch("--kill-at-each", str(points), "fetch", REPO, WORKFLOW, fake.url, str(tmp_path / "killed-{point}"),
                      save_every)  # fmt: skip
     out, err = killing.communicate(timeout=600)
@@ -98,21 +98,29 @@ def test_a_fetch_killed_after_any_file_write_resumes_to_the_same_cache(fake: Fak
 
 @pytest.mark.parametrize(
     "removed",
-    ["jobs.parquet", "steps.parquet", "log_lines.parquet", "runs.parquet", "state.json", "logs/first", "all-logs"],
+    ["jobs", "steps", "log_lines", "runs", "state.json", "_dataset.json", "logs/first", "all-logs", "all-state"],
 )
 def test_the_documented_recovery_delete_the_file_and_fetch_again_works(fake, whole, tmp_path, removed: str) -> None:
-    folder = tmp_path / "c"
-    shutil.copytree(whole, folder)
+    """Each table's partition file, the repository's state.json, its logs, or its whole state folder."""
+    root = tmp_path / "c"
+    shutil.copytree(whole, root)
+    state = state_folder(root)
     if removed == "logs/first":
-        sorted((folder / "logs").iterdir())[0].unlink()
+        sorted((state / "logs").iterdir())[0].unlink()
     elif removed == "all-logs":
-        shutil.rmtree(folder / "logs")
-        (folder / "log_lines.parquet").unlink()
+        shutil.rmtree(state / "logs")
+        table_path(root, "log_lines").unlink()
+    elif removed == "all-state":
+        shutil.rmtree(state)
+        table_path(root, "log_lines").unlink()
+    elif removed in ("state.json", "_dataset.json"):
+        (root / removed if removed.startswith("_") else state / removed).unlink()
     else:
-        (folder / removed).unlink()
-    report = fetcher(fake, folder).run()
-    assert tables_and_logs(folder) == tables_and_logs(whole), report.summary()
-    if removed == "jobs.parquet":
+        table_path(root, removed).unlink()
+    report = fetcher(fake, root).run()
+    assert tables_and_logs(root) == tables_and_logs(whole), report.summary()
+    assert snapshot(root)["_dataset.json"] == snapshot(whole)["_dataset.json"]
+    if removed == "jobs":
         assert report.jobs_fetched_for == 10 and "repaired the cache (10 runs' jobs" in report.summary()
 
 
@@ -120,14 +128,14 @@ def test_runs_marked_as_having_jobs_that_jobs_parquet_lacks_get_their_jobs_again
     """The hole of issue 12: jobs.parquet from before a save, runs.parquet from after it."""
     folder = tmp_path / "c"
     shutil.copytree(whole, folder)
-    cache = HistoryCache(folder)
+    cache = repo_cache(folder)
     history = cache.load()
     history.jobs = history.jobs[history.jobs["run_id"] != 1003]
     history.steps = history.steps[history.steps["run_id"] != 1003]
     cache.save(history)
-    state = json.loads((folder / "state.json").read_text())
+    state = json.loads((state_folder(folder) / "state.json").read_text())
     state["tables"]["jobs"]["sha256"] = "0" * 64  # the manifest of the save before: it names another jobs file
-    (folder / "state.json").write_text(json.dumps(state))
+    (state_folder(folder) / "state.json").write_text(json.dumps(state))
     fake.requests.clear()
     report = fetcher(fake, folder).run()
     assert report.jobs_fetched_for == 1 and [r.path for r in fake.requests if r.path.endswith("/jobs")] == [
@@ -137,12 +145,12 @@ def test_runs_marked_as_having_jobs_that_jobs_parquet_lacks_get_their_jobs_again
 
 
 # --- crafted files ---------------------------------------------------------------------------------------
-def _craft(folder: Path, what: str) -> tuple[str, str]:
+def _craft(root: Path, what: str) -> tuple[Path, str]:
     """Damage one file; (the file named in the error, a regular expression for the error)."""
     if what.startswith("state:"):
         text = what.removeprefix("state:")
-        (folder / "state.json").write_text(text)
-        return "state.json", {
+        (state_folder(root) / "state.json").write_text(text)
+        return state_folder(root) / "state.json", {
             "[]": r"holds list, not a JSON object; delete it and fetch again",
             '"x"': r"holds str, not a JSON object",
             "{": r"not valid JSON",
@@ -150,42 +158,48 @@ def _craft(folder: Path, what: str) -> tuple[str, str]:
             '{"coverage": {"invariants.yml": [["x", "y"]]}}': r"`coverage` is not a map of workflows to periods",
             '{"tables": []}': r"`tables` is not a map of tables",
         }[text]
-    path = folder / "jobs.parquet"
+    path = table_path(root, "jobs")
     if what == "garbage":
         path.write_bytes(os.urandom(4096))
-        return "jobs.parquet", r"unreadable .*Delete it and run `codex-kit fetch` again"
+        return path, r"unreadable .*Delete it and run `codex-kit fetch` again"
     if what == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-        return "jobs.parquet", r"unreadable .*Delete it and run `codex-kit fetch` again"
+        return path, r"unreadable .*Delete it and run `codex-kit fetch` again"
     if what == "wrong-columns":
-        shutil.copy(folder / "runs.parquet", path)
-        return "jobs.parquet", r"lacks columns .* it is not a codex-kit jobs table. Delete it"
+        shutil.copy(table_path(root, "runs"), path)
+        return path, r"lacks columns .* it is not a codex-kit jobs table. Delete it"
+    if what == "older-version":
+        table = pq.read_table(path)
+        pq.write_table(
+            table.replace_schema_metadata({**table.schema.metadata, b"codex_kit.schema_version": b"1"}), path
+        )
+        return path, r"written with cache schema version 1, not 2; .* Delete it and run `codex-kit fetch` again"
     raise AssertionError(what)
 
 
 @pytest.mark.parametrize(
     "what",
     ["state:[]", 'state:"x"', "state:{", 'state:{"etags": 5}', 'state:{"coverage": {"invariants.yml": [["x", "y"]]}}',
-     'state:{"tables": []}', "garbage", "truncated", "wrong-columns"],
+     'state:{"tables": []}', "garbage", "truncated", "wrong-columns", "older-version"],
 )  # fmt: skip
 def test_a_crafted_cache_file_is_a_clear_error_and_nothing_is_rewritten(fake, whole, tmp_path, what: str, capsys):
     from kit.cli import main
 
-    folder = tmp_path / "octo__app"
-    shutil.copytree(whole, folder)
-    name, message = _craft(folder, what)
-    before = snapshot(folder)
+    root = tmp_path / "root"
+    shutil.copytree(whole, root)
+    path, message = _craft(root, what)
+    before = snapshot(root)
     fake.requests.clear()
-    code = main(["fetch", "--repo", REPO, "--cache", str(tmp_path), "--api-url", fake.url])
+    code = main(["fetch", "--repo", REPO, "--cache", str(root), "--api-url", fake.url])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and err[-1].startswith(f"codex-kit: {folder / name}: ") and "Traceback" not in "\n".join(err)
+    assert code == 2 and err[-1].startswith(f"codex-kit: {path}: ") and "Traceback" not in "\n".join(err)
     assert re.search(message, err[-1]), err[-1]
-    assert snapshot(folder) == before and fake.requests == []
+    assert snapshot(root) == before and fake.requests == []
 
 
 # --- the lock ---------------------------------------------------------------------------------------------
-def _held_fetch(fake: FakeGitHub, folder: Path, release: threading.Event) -> subprocess.Popen:
-    """A CLI fetch into `folder`, returned once the fake holds its 5th request (unanswered) until `release`."""
+def _held_fetch(fake: FakeGitHub, root: Path, release: threading.Event) -> subprocess.Popen:
+    """A CLI fetch into `root`, returned once the fake holds its 5th request (unanswered) until `release`."""
     start, held = len(fake.requests), threading.Event()
 
     def hold(count: int) -> None:
@@ -194,20 +208,20 @@ def _held_fetch(fake: FakeGitHub, folder: Path, release: threading.Event) -> sub
             release.wait(60)
 
     fake.before_request = hold
-    child = launch("cli", "fetch", "--repo", REPO, "--cache", str(folder.parent), "--api-url", fake.url)
+    child = launch("cli", "fetch", "--repo", REPO, "--cache", str(root), "--api-url", fake.url)
     assert held.wait(120), child.communicate(timeout=60)
-    assert (folder / "fetch.lock").read_text().strip() == str(child.pid), "the held fetch holds the lock"
+    assert (state_folder(root) / "fetch.lock").read_text().strip() == str(child.pid), "the held fetch holds the lock"
     return child
 
 
 def test_a_second_fetch_refuses_while_the_first_writes(fake, whole, tmp_path) -> None:
-    folder = tmp_path / "octo__app"
+    folder = tmp_path / "root"
     release = threading.Event()
     first = _held_fetch(fake, folder, release)
     try:
         before = len(fake.requests)
         with pytest.raises(
-            CacheError, match=rf"^another codex-kit fetch is writing {folder} \(pid {first.pid}\); wait"
+            CacheError, match=rf"^another codex-kit fetch is writing {state_folder(folder)} \(pid {first.pid}\); wait"
         ):
             fetcher(fake, folder, lock_wait=0.3).run()
         assert len(fake.requests) == before, "the second fetch sent nothing"
@@ -221,7 +235,7 @@ def test_a_second_fetch_refuses_while_the_first_writes(fake, whole, tmp_path) ->
 
 
 def test_a_second_fetch_waits_for_the_first_and_never_interleaves(fake, whole, tmp_path) -> None:
-    folder = tmp_path / "octo__app"
+    folder = tmp_path / "root"
     release = threading.Event()
     first = _held_fetch(fake, folder, release)
     threading.Timer(1.0, release.set).start()
@@ -234,26 +248,26 @@ def test_a_second_fetch_waits_for_the_first_and_never_interleaves(fake, whole, t
 
 
 def test_a_lock_left_by_a_killed_fetch_is_taken_over(fake, whole, tmp_path) -> None:
-    folder = tmp_path / "octo__app"
+    folder = tmp_path / "root"
     release = threading.Event()
     first = _held_fetch(fake, folder, release)
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=60)
     release.set()
     fake.before_request = None
-    assert (folder / "fetch.lock").read_text().strip() == str(first.pid), "the dead fetch's pid is still written"
+    assert (state_folder(folder) / "fetch.lock").read_text().strip() == str(first.pid), "the dead fetch's pid is left"
     fetcher(fake, folder, lock_wait=0.3).run()
     assert tables_and_logs(folder) == tables_and_logs(whole)
-    assert (folder / "fetch.lock").read_text() == "", "released: no pid is left behind"
+    assert (state_folder(folder) / "fetch.lock").read_text() == "", "released: no pid is left behind"
 
 
 # --- full disk, read-only folder ------------------------------------------------------------------------
 def test_a_full_disk_during_a_save_leaves_the_cache_as_it_was(fake: FakeGitHub, tmp_path: Path) -> None:
-    folder = tmp_path / "octo__app"
-    fetcher(fake, folder).run()
+    fetcher(fake, tmp_path).run()
+    folder = state_folder(tmp_path)
     populate(fake, 60, first_id=1010, seed=5)
-    before = snapshot(folder)
-    limit = (folder / "runs.parquet").stat().st_size + 64  # the grown runs table cannot be written
+    before = snapshot(tmp_path)
+    limit = table_path(tmp_path, "runs").stat().st_size + 64  # the grown runs table cannot be written
     child = launch("--fsize", str(limit), "cli", "fetch", "--repo", REPO, "--cache", str(tmp_path), "--api-url",
                    fake.url)  # fmt: skip
     _, err = child.communicate(timeout=300)
@@ -262,26 +276,17 @@ def test_a_full_disk_during_a_save_leaves_the_cache_as_it_was(fake: FakeGitHub, 
         f"codex-kit: {folder}: cannot save the history cache (File too large); what it held before this save is "
         "kept; free some space or make the folder writable, and fetch again"
     )
-    assert snapshot(folder) == before and not temporaries(folder)
-
-
-@pytest.fixture
-def open_tmp():
-    """A temporary folder another user can reach (pytest's own is private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="codex-kit-ro-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder)
+    assert snapshot(tmp_path) == before and not temporaries(tmp_path)
 
 
 @pytest.mark.parametrize("when", ["from-the-start", "during-a-save"])
 def test_a_read_only_cache_folder_is_a_clear_error_and_left_as_it_was(fake, open_tmp: Path, when: str) -> None:
     tmp_path = open_tmp
-    folder = tmp_path / "octo__app"
-    fetcher(fake, folder).run()
+    fetcher(fake, tmp_path).run()
+    folder = state_folder(tmp_path)
     populate(fake, 60, first_id=1010, seed=5)
     if when == "during-a-save":
-        for path in [folder, *folder.rglob("*")]:
+        for path in [*tmp_path.rglob("*")]:
             os.chown(path, NOBODY, NOBODY)
 
         def freeze(count: int) -> None:
@@ -289,7 +294,7 @@ def test_a_read_only_cache_folder_is_a_clear_error_and_left_as_it_was(fake, open
                 folder.chmod(0o555)
 
         fake.before_request = freeze
-    before = snapshot(folder)
+    before = snapshot(tmp_path)
     fake.requests.clear()
     child = launch("--uid", str(NOBODY), "cli", "fetch", "--repo", REPO, "--cache", str(tmp_path), "--api-url",
                    fake.url)  # fmt: skip
@@ -304,4 +309,4 @@ def test_a_read_only_cache_folder_is_a_clear_error_and_left_as_it_was(fake, open
     else:
         assert last.startswith(f"codex-kit: {folder}: cannot write the history cache there ({folder} is not "), last
         assert len(fake.requests) >= 1
-    assert snapshot(folder) == before and not temporaries(folder)
+    assert snapshot(tmp_path) == before and not temporaries(tmp_path)

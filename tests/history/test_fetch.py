@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from kit.errors import CacheError
-from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, GitHubError, RateLimited
 from kit.history.fetch import Fetcher
 from kit.history.schema import LogStatus
+from tests.support.cache_files import repo_cache, state_folder, table_files, table_path
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, complete, populate, rerun
 from tests.support.interrupt import Killed, kill_on_save
@@ -35,11 +35,11 @@ def fetcher(fake: FakeGitHub, cache: Path, sleeps: Sleeps | None = None, **kwarg
         timeout=kwargs.pop("timeout", 10.0),
         max_wait=kwargs.pop("max_wait", 900.0),
     )
-    return Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, **kwargs)
+    return Fetcher(client, repo_cache(cache), WORKFLOW, progress=False, **kwargs)
 
 
 def tables(cache: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(cache.glob("*.parquet"))}
+    return table_files(cache)
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def fake():
 def test_first_fetch_cost_and_content(fake: FakeGitHub, tmp_path: Path) -> None:
     populate(fake, 250, hardened_after=1150)
     report = fetcher(fake, tmp_path).run()
-    history = HistoryCache(tmp_path).load()
+    history = repo_cache(tmp_path).load()
     assert len(history.runs) == 250 and len(history.jobs) == 500
     needed = int(history.jobs["needs_log"].sum())
     annotated = int((history.jobs["log_status"] == LogStatus.ANNOTATED).sum())
@@ -96,21 +96,21 @@ def test_refetch_after_new_runs_asks_only_for_them(fake: FakeGitHub, tmp_path: P
     print(f"\nrefresh after 50 new runs: {counted} counted requests ({new_logs} logs)")
     assert report.runs_new == 50 and report.jobs_fetched_for == 50
     assert counted <= 2 + 50 + new_logs
-    assert len(HistoryCache(tmp_path).load().runs) == 300
+    assert len(repo_cache(tmp_path).load().runs) == 300
 
 
 def test_in_progress_runs_are_revisited_and_reruns_refetched(fake: FakeGitHub, tmp_path: Path) -> None:
     populate(fake, 120)
     (running,) = populate(fake, 1, first_id=1120, status="in_progress")
     fetcher(fake, tmp_path).run()
-    history = HistoryCache(tmp_path).load()
+    history = repo_cache(tmp_path).load()
     assert history.runs.set_index("run_id").loc[running, "jobs_attempt"] == 0
     complete(fake, running)
     failed = next(r for r, jobs in fake.jobs.items() if any(j["conclusion"] == "failure" for j in jobs))
     rerun(fake, failed)
     report = fetcher(fake, tmp_path).run()
     assert report.jobs_fetched_for == 2
-    history = HistoryCache(tmp_path).load()
+    history = repo_cache(tmp_path).load()
     runs = history.runs.set_index("run_id")
     assert runs.loc[running, "status"] == "completed" and runs.loc[running, "jobs_attempt"] == 1
     assert runs.loc[failed, "run_attempt"] == 2
@@ -124,11 +124,13 @@ def test_killed_fetch_resumes_to_the_same_tables(fake: FakeGitHub, tmp_path: Pat
     broken = tmp_path / "broken"
     with pytest.raises(Killed):
         fetcher(fake, broken, on_save=kill_on_save(2)).run()
-    partial = HistoryCache(broken).load()
+    partial = repo_cache(broken).load()
     assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460
     fetcher(fake, broken).run()
     assert tables(broken) == tables(whole)
-    assert sorted(p.name for p in (broken / "logs").iterdir()) == sorted(p.name for p in (whole / "logs").iterdir())
+    assert sorted(p.name for p in (state_folder(broken) / "logs").iterdir()) == sorted(
+        p.name for p in (state_folder(whole) / "logs").iterdir()
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,7 @@ def test_recoverable_faults_are_retried(fake: FakeGitHub, tmp_path: Path, fault:
     fake.faults.append(fault)
     sleeps = Sleeps()
     fetcher(fake, tmp_path, sleeps, timeout=1.0).run()
-    assert len(HistoryCache(tmp_path).load().runs) == 30
+    assert len(repo_cache(tmp_path).load().runs) == 30
     assert fault.times == 0 and sleeps
     if "Retry-After" in fault.headers:
         assert 7.0 in sleeps
@@ -190,11 +192,11 @@ def test_primary_rate_limit_far_away_stops_resumably(fake: FakeGitHub, tmp_path:
     )
     with pytest.raises(RateLimited, match=r"resets at .* run the same command again"):
         fetcher(fake, tmp_path).run()
-    partial = HistoryCache(tmp_path).load()
+    partial = repo_cache(tmp_path).load()
     assert len(partial.runs) == 150 and 0 < (partial.runs["jobs_attempt"] > 0).sum() < 150
     fake.faults.clear()
     fetcher(fake, tmp_path).run()
-    assert (HistoryCache(tmp_path).load().runs["jobs_attempt"] > 0).all()
+    assert (repo_cache(tmp_path).load().runs["jobs_attempt"] > 0).all()
 
 
 @pytest.mark.parametrize(
@@ -225,7 +227,7 @@ def test_clear_errors_and_intact_cache(fake: FakeGitHub, tmp_path: Path, setup: 
     else:
         fake.faults.append(Fault(r"/runs$", 502, times=10))
     with pytest.raises(GitHubError, match=message) as caught:
-        Fetcher(client, HistoryCache(tmp_path), workflow, progress=False).run()
+        Fetcher(client, repo_cache(tmp_path), workflow, progress=False).run()
     assert TOKEN not in str(caught.value) and "wrong" not in str(caught.value)
     assert tables(tmp_path) == before
 
@@ -236,7 +238,7 @@ def test_expired_logs_are_marked_gone(fake: FakeGitHub, tmp_path: Path) -> None:
     for job_id in expired:
         fake.faults.append(Fault(rf"/jobs/{job_id}/logs$", 410, body={"message": "Gone"}))
     report = fetcher(fake, tmp_path).run()
-    jobs = HistoryCache(tmp_path).load().jobs.set_index("job_id")
+    jobs = repo_cache(tmp_path).load().jobs.set_index("job_id")
     assert report.logs_gone == 2 and set(jobs.loc[expired, "log_status"]) == {"gone"}
 
 
@@ -244,16 +246,16 @@ def test_lowercase_headers_paginate(tmp_path: Path) -> None:
     with FakeGitHub(REPO, token=TOKEN, lowercase_headers=True) as fake:
         populate(fake, 230)
         fetcher(fake, tmp_path).run()
-    assert len(HistoryCache(tmp_path).load().runs) == 230
+    assert len(repo_cache(tmp_path).load().runs) == 230
 
 
 def test_truncated_cache_is_a_clear_error(fake: FakeGitHub, tmp_path: Path) -> None:
     populate(fake, 10)
     fetcher(fake, tmp_path).run()
-    jobs = tmp_path / "jobs.parquet"
+    jobs = table_path(tmp_path, "jobs")
     jobs.write_bytes(jobs.read_bytes()[:100])
     damaged = jobs.read_bytes()
-    with pytest.raises(CacheError, match=r"jobs\.parquet: unreadable"):
+    with pytest.raises(CacheError, match=r"jobs/repo=octo__app/part-0\.parquet: unreadable"):
         fetcher(fake, tmp_path).run()
     assert jobs.read_bytes() == damaged
 
@@ -264,7 +266,7 @@ def test_token_never_reaches_the_cache(fake: FakeGitHub, tmp_path: Path) -> None
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path
-    state = json.loads((tmp_path / "state.json").read_text())
+    state = json.loads((state_folder(tmp_path) / "state.json").read_text())
     assert "etags" in state
 
 
@@ -280,7 +282,7 @@ def test_since_until_filter(fake: FakeGitHub, tmp_path: Path) -> None:
 
     fake._route = spy
     fetcher(fake, tmp_path, since="2026-06-02", until="2026-06-02").run()
-    runs = HistoryCache(tmp_path).load().runs
+    runs = repo_cache(tmp_path).load().runs
     assert set(seen) == {""}, "no `created` query: GitHub caps such listings at 1,000 runs"
     assert len(runs) == 24 and runs["created_at"].dt.day.unique().tolist() == [2]
     assert fake.counted() <= 2 + 24 + len([j for j in fake.logs if 1024 <= j // 10 < 1048])

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
-from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient, GitHubError, RateLimited
 from kit.history.fetch import LOG_DOWNLOADS, Fetcher
 from kit.history.graphql import RUNS_QUERY, query_points
 from kit.history.payloads import job, step
+from tests.support.cache_files import repo_cache, state_folder, table_files
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.fake_graphql import github_schema, points
 from tests.support.history_builder import REPO, populate, rerun
@@ -36,11 +36,11 @@ def fake():
 
 def fetcher(fake: FakeGitHub, cache: Path, api: str = "graphql", **kwargs) -> Fetcher:
     client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=kwargs.pop("sleep", Sleeps()), timeout=10.0)
-    return Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False, api=api, **kwargs)
+    return Fetcher(client, repo_cache(cache), WORKFLOW, progress=False, api=api, **kwargs)
 
 
 def tables(cache: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(cache.glob("*.parquet"))}
+    return table_files(cache)
 
 
 def both(fake: FakeGitHub, tmp_path: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -72,8 +72,8 @@ def test_graphql_and_rest_give_identical_tables(fake: FakeGitHub, tmp_path: Path
     rerun(fake, 1200)
     populate(fake, 3, first_id=2000, status="in_progress")
     rest, graph = both(fake, tmp_path)
-    assert rest == graph and set(rest) == {"runs.parquet", "jobs.parquet", "steps.parquet", "log_lines.parquet"}
-    history = HistoryCache(tmp_path / "graphql").load()
+    assert rest == graph and {p.split("/")[0] for p in rest} == {"runs", "jobs", "steps", "log_lines"}
+    history = repo_cache(tmp_path / "graphql").load()
     assert set(history.jobs[history.jobs["run_id"] == 1010]["run_attempt"]) == {1, 2}  # every attempt kept
     # Node ids are kept only for runs whose jobs are still to come (the in-progress ones), as on REST.
     assert set(json_state(tmp_path / "graphql")["node_ids"]) == {"2000", "2001", "2002"}
@@ -81,7 +81,7 @@ def test_graphql_and_rest_give_identical_tables(fake: FakeGitHub, tmp_path: Path
 
 
 def json_state(cache: Path) -> dict:
-    return json.loads((cache / "state.json").read_text())
+    return json.loads((state_folder(cache) / "state.json").read_text())
 
 
 def test_overflowing_connections_are_followed_never_dropped(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_overflowing_connections_are_followed_never_dropped(fake: FakeGitHub, tm
     fake.logs[90001] = "".join(f"##[warning]note {n}\n" for n in range(60))  # 60 annotations: more than 50
     rest, graph = both(fake, tmp_path)
     assert rest == graph
-    history = HistoryCache(tmp_path / "graphql").load()
+    history = repo_cache(tmp_path / "graphql").load()
     assert len(history.jobs[history.jobs["run_id"] == 1005]) == 22
     assert len(history.steps[history.steps["job_id"] == 90000]) == 130
 
@@ -128,7 +128,7 @@ def test_spent_points_far_from_reset_stop_resumably(fake: FakeGitHub, tmp_path: 
     fake.reset += 7200
     client = GitHubClient(REPO, api_url=fake.url, token=TOKEN, sleep=Sleeps(), max_wait=60)
     with pytest.raises(RateLimited, match="run the same command again"):
-        Fetcher(client, HistoryCache(tmp_path), WORKFLOW, progress=False, api="graphql").run()
+        Fetcher(client, repo_cache(tmp_path), WORKFLOW, progress=False, api="graphql").run()
     assert "stopped" in json_state(tmp_path)
     fake.graphql.remaining = 5000
     fetcher(fake, tmp_path).run()
@@ -142,7 +142,7 @@ def test_graphql_first_pull_cost(fake: FakeGitHub, tmp_path: Path) -> None:
     report = fetcher(fake, tmp_path).run()
     runs = 400
     assert report.requests.points <= 0.25 * runs
-    history = HistoryCache(tmp_path).load()
+    history = repo_cache(tmp_path).load()
     logs = int((history.jobs["log_status"] == "fetched").sum())
     assert fake.counted() == 4 + logs  # the listing's pages and the logs: no jobs listing at all
     assert report.requests.queries == 4
@@ -181,8 +181,7 @@ def test_budget_stops_resumably_and_the_next_fetch_completes(fake: FakeGitHub, t
     assert main(args) == 0
     whole = tmp_path / "whole"
     fetcher(fake, whole, api="rest").run()
-    folder = next(p for p in tmp_path.iterdir() if p.name != "whole")
-    assert tables(folder) == tables(whole) and "stopped" not in json_state(folder)
+    assert tables(tmp_path) == tables(whole) and "stopped" not in json_state(tmp_path)
 
 
 def test_default_budget_leaves_a_margin_for_the_repositorys_other_jobs(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -200,7 +199,7 @@ def test_the_sample_sized_history_fits_one_hour_of_github_token(fake: FakeGitHub
     fake.limit = fake.remaining = 1000
     fake.graphql.limit = fake.graphql.remaining = 1000
     report = fetcher(fake, tmp_path).run()
-    history = HistoryCache(tmp_path).load()
+    history = repo_cache(tmp_path).load()
     assert len(history.runs) == 2706 and (history.runs["jobs_attempt"] == 1).all()
     assert fake.counted() <= 1000 and sum(fake.graphql.spent) <= 1000
     print(f"\nsample-sized first pull: {fake.counted()} REST requests, {report.requests.points} points")
@@ -226,7 +225,7 @@ def test_killed_graphql_fetch_resumes_to_the_same_bytes(fake: FakeGitHub, tmp_pa
     broken = tmp_path / "broken"
     with pytest.raises(Killed):
         fetcher(fake, broken, on_save=kill_on_save(2), save_every=50).run()
-    partial = HistoryCache(broken).load()
+    partial = repo_cache(broken).load()
     assert 0 < (partial.runs["jobs_attempt"] > 0).sum() < 460 and json_state(broken)["node_ids"]
     fetcher(fake, broken).run()
     assert tables(broken) == tables(whole)
@@ -269,7 +268,7 @@ def test_a_graphql_answer_of_the_wrong_shape_is_one_line(fake: FakeGitHub, tmp_p
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "check run of run 1000: job has `id` 'ten'" in err, err
     assert main(args) == 0  # the next fetch resumes from the listing it kept
-    assert len(HistoryCache(next(tmp_path.iterdir())).load().jobs) == 10
+    assert len(repo_cache(tmp_path).load().jobs) == 10
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ import pytest
 
 from kit.cli import main
 from kit.errors import GitHubError
-from kit.history.cache import HistoryCache
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
 from kit.history.tables import excerpt_rows
+from tests.support.cache_files import repo_cache, state_folder
 from tests.support.fake_github import FakeGitHub, Fault
 from tests.support.history_builder import REPO, populate
 
@@ -27,15 +27,19 @@ MiB = 2**20
 
 def fetch(fake: FakeGitHub, cache: Path, **limits) -> Fetcher:
     client = GitHubClient(REPO, api_url=fake.url, token=None, sleep=lambda s: None, timeout=10.0, **limits)
-    fetcher = Fetcher(client, HistoryCache(cache), WORKFLOW, progress=False)
+    fetcher = Fetcher(client, repo_cache(cache), WORKFLOW, progress=False)
     fetcher.run()
     return fetcher
 
 
 def files(cache: Path) -> dict[str, bytes]:
-    """Every file of the cache but the manifest (which records why a fetch stopped) and the empty lock."""
+    """Every file of the cache but the manifest (which records why a fetch stopped) and the empty lock.
+
+    The repository's state folder is left out of the names: its logs read `logs/<job_id>.log.gz`.
+    """
+    state = state_folder(cache).relative_to(cache).as_posix() + "/"
     return {
-        str(p.relative_to(cache)): p.read_bytes()
+        p.relative_to(cache).as_posix().removeprefix(state): p.read_bytes()
         for p in sorted(cache.rglob("*"))
         if p.is_file() and p.name not in ("state.json", "fetch.lock")
     }
@@ -169,7 +173,7 @@ def test_endless_pagination_stops(tmp_path: Path, same_page: bool) -> None:
         fetch(fake, tmp_path / "c")
         pages = [r for r in fake.requests if r.path.endswith("/runs")]
         assert len(pages) <= 2, f"{len(pages)} listing pages asked for"
-    assert len(HistoryCache(tmp_path / "c").load().runs) == 100
+    assert len(repo_cache(tmp_path / "c").load().runs) == 100
 
 
 @pytest.mark.parametrize(
@@ -197,7 +201,7 @@ def test_endless_fresh_pages_stop_at_a_ceiling(tmp_path: Path, total, ceiling: i
         with pytest.raises(GitHubError, match=rf"^runs of invariants.yml: the server {message}"):
             fetch(fake, tmp_path / "c", max_pages=ceiling)
         asked = len([r for r in fake.requests if r.path.endswith("/runs")])
-    history = HistoryCache(tmp_path / "c").load()
+    history = repo_cache(tmp_path / "c").load()
     assert asked == (4 if total else ceiling)
     assert len(history.runs) == asked * 100 and "links to page" in history.state["stopped"]
 
@@ -232,12 +236,12 @@ def test_a_log_gone_is_recorded_with_its_job_and_steps_intact(tmp_path: Path, st
                 Fault(rf"/jobs/{job_id}/logs$", status, body={"message": "Server Error", "status": "410"})
             )
         fetcher = fetch(fake, tmp_path / "c")
-    history = HistoryCache(tmp_path / "c").load()
+    history = repo_cache(tmp_path / "c").load()
     jobs = history.jobs.set_index("job_id")
     assert fetcher.report.logs_gone == 3 and set(jobs.loc[expired, "log_status"]) == {"gone"}
     assert jobs.loc[expired, "needs_log"].all() and set(history.steps["job_id"]) >= set(expired)
     assert not history.log_lines["job_id"].isin(expired).any()
-    assert not any((tmp_path / "c" / "logs" / f"{job_id}.log.gz").exists() for job_id in expired)
+    assert not any((state_folder(tmp_path / "c") / "logs" / f"{job_id}.log.gz").exists() for job_id in expired)
 
 
 def test_a_large_log_is_streamed_and_excerpted_like_a_small_one(tmp_path: Path) -> None:
@@ -248,7 +252,7 @@ def test_a_large_log_is_streamed_and_excerpted_like_a_small_one(tmp_path: Path) 
         fake.logs[job_id] = filler + fake.logs[job_id] + "x" * 200_000 + "\n"
         fetch(fake, tmp_path / "c")
         text = "\ufeff" + fake.logs[job_id]
-    lines = HistoryCache(tmp_path / "c").load().log_lines
+    lines = repo_cache(tmp_path / "c").load().log_lines
     got = lines[lines["job_id"] == job_id].drop(columns=["job_id", "run_id"]).to_dict("records")
     want = [{k: v for k, v in r.items() if k not in ("job_id", "run_id")} for r in excerpt_rows(job_id, 0, text)]
     assert got == want and got, "the streamed excerpt is the whole-text excerpt"
@@ -268,6 +272,6 @@ def test_a_log_over_the_cap_is_a_clear_error_and_leaves_no_file(fetched) -> None
         k: v for k, v in before.items() if k.startswith("logs/")
     }
     assert f"logs/{job_id}.log.gz" not in after and not list(cache.rglob("*.codex-kit.tmp"))
-    history = HistoryCache(cache).load()
+    history = repo_cache(cache).load()
     assert history.jobs.set_index("job_id").loc[job_id, "log_status"] == "pending"
     assert f"log of job {job_id}" in history.state["stopped"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.history.cache import HistoryCache
+from kit.history.cache import HistoryCache, cache_folder
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
 from kit.history.schema import KEYS
@@ -21,8 +21,8 @@ def test_fetching_the_sample_payloads_gives_the_sample_tables(tmp_path: Path) ->
             fake.add_run(run, generated.jobs[run["id"]], {})
         fake.logs.update(generated.logs)
         client = GitHubClient(REPO, api_url=fake.url, token="t", sleep=lambda s: None)
-        Fetcher(client, HistoryCache(tmp_path), WORKFLOW, progress=False).run()
-    fetched = HistoryCache(tmp_path).load()
+        Fetcher(client, HistoryCache(cache_folder(tmp_path, REPO)), WORKFLOW, progress=False).run()
+    fetched = HistoryCache(cache_folder(tmp_path, REPO)).load()
     expected = generated.history()
     for name in KEYS:
         got = fetched.table(name).sort_values(KEYS[name]).reset_index(drop=True)

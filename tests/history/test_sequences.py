@@ -20,6 +20,7 @@ import pytest
 
 from kit.history.cache import HistoryCache, cache_folder
 from kit.history.fetch import SAVE_EVERY
+from tests.support.cache_files import table_files
 from tests.support.fake_github import FakeGitHub
 from tests.support.history_builder import REPO, populate
 
@@ -53,8 +54,7 @@ def fetch(fake: FakeGitHub, cache: Path, *extra: str, cwd: Path) -> subprocess.C
 
 
 def tables(cache: Path) -> dict[str, bytes]:
-    folder = cache_folder(cache, REPO)
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
+    return table_files(cache)
 
 
 @pytest.fixture
@@ -95,7 +95,8 @@ def test_relative_home_and_absolute_paths_give_one_report(fake, tmp_path: Path) 
 def test_repository_names_are_case_insensitive(fake, tmp_path: Path) -> None:
     done = codex_kit("fetch", "--repo", REPO.upper(), "--api-url", fake.url, "--cache", "c", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert [p.name for p in (tmp_path / "c").iterdir()] == [cache_folder(tmp_path, REPO).name]
+    assert [p.name for p in (tmp_path / "c" / "_repos").iterdir()] == [cache_folder(tmp_path, REPO).name]
+    assert [p.name for p in (tmp_path / "c" / "runs").iterdir()] == ["repo=octo__app"]
 
 
 def test_a_report_on_a_partial_history_says_so_everywhere(fake, tmp_path: Path) -> None:

@@ -11,10 +11,9 @@ import shutil
 import pytest
 
 from kit.cli import main
+from kit.history.cache import HistoryCache, cache_folder
 from kit.history.locations import SAMPLE_REPO, SAMPLE_ROOT
 from kit.report.run import OUTPUTS
-
-FOLDER = "acme__ledger"
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +22,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, di
     made = {}
     for table in ("runs", "jobs", "steps", "log_lines"):
         root = tmp_path_factory.mktemp(table)
-        shutil.copytree(SAMPLE_ROOT / FOLDER, root / "cache" / FOLDER)
-        (root / "cache" / FOLDER / f"{table}.parquet").unlink()
+        shutil.copytree(SAMPLE_ROOT, root / "cache")
+        HistoryCache(cache_folder(root / "cache", SAMPLE_REPO)).table_path(table).unlink()
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             code = main(["report", "--repo", SAMPLE_REPO, "--cache", str(root / "cache"), "--out", str(root / "out")])
@@ -36,7 +35,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, di
 def test_a_deleted_table_is_said_everywhere_with_the_command_that_repairs_it(reports, table: str) -> None:
     code, report, err = reports[table]
     assert code in (0, 1) and "Traceback" not in err
-    said = f"the cache's {table}.parquet is missing or not the file its last fetch wrote"
+    said = f"the cache's {table}/repo=acme__ledger/part-0.parquet is missing or not the file its last fetch wrote"
     assert any(w.startswith(said) for w in report["period"]["warnings"]), report["period"]["warnings"]
     assert said in err and f"codex-kit fetch --repo {SAMPLE_REPO}" in err
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kit.analysis.parameters import ReportParameters
-from kit.history.cache import HistoryCache
+from kit.history.cache import HistoryCache, cache_folder
 from kit.report.run import run_report
 from kit.sample import REPO, Scenario, generate
 
@@ -32,7 +32,7 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory):
     for table in (history.runs, history.jobs):
         table["html_url"] = [HOSTILE_URLS[n % len(HOSTILE_URLS)] for n in range(len(table))]
     history.state = {"etags": {}}
-    HistoryCache(root / "cache" / "acme__ledger").save(history)
+    HistoryCache(cache_folder(root / "cache", REPO)).save(history)
     params = ReportParameters(repo=REPO, workflow=WORKFLOW, cache_dir=str(root / "cache"), out_dir=str(root / "out"))
     return run_report(params)
 
@@ -66,7 +66,7 @@ def test_a_github_enterprise_report_links_to_its_own_host(tmp_path: Path) -> Non
     for table in (history.runs, history.jobs):
         table["html_url"] = table["html_url"].str.replace("https://github.com/", "https://ghe.acme.example/")
     history.state = {"etags": {}}
-    HistoryCache(tmp_path / "cache" / "acme__ledger").save(history)
+    HistoryCache(cache_folder(tmp_path / "cache", REPO)).save(history)
     params = ReportParameters(repo=REPO, cache_dir=str(tmp_path / "cache"), out_dir=str(tmp_path / "out"),
                               api_url="https://ghe.acme.example/api/v3", min_runs=1)  # fmt: skip
     report = run_report(params)

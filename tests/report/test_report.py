@@ -11,7 +11,7 @@ import pytest
 
 from kit.analysis.parameters import ReportParameters
 from kit.cli import main
-from kit.history.cache import cache_folder
+from kit.history.cache import HistoryCache, cache_folder
 from kit.report import views
 from kit.report.run import run_report
 from kit.sample import REPO, WORKFLOW, Scenario, generate, write_sample
@@ -91,7 +91,7 @@ def test_fetch_then_report_offline_and_the_token_stays_secret(tmp_path: Path, mo
     assert code in (0, 1)
     report = json.loads((out / "report.json").read_text())
     assert report["repo"] == REPO and len(report["verdicts"]) == 5
-    assert (cache_folder(tmp_path / "cache", REPO) / "runs.parquet").exists()
+    assert HistoryCache(cache_folder(tmp_path / "cache", REPO)).table_path("runs").exists()
     for path in [*out.rglob("*"), *(tmp_path / "cache").rglob("*")]:
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path

@@ -1,19 +1,20 @@
 """Run codex-kit in a child process under real operating-system conditions a test cannot fake in-process.
 
     python -m tests.support.launch [--fsize BYTES] [--uid UID] [--kill-at-rename N --watch DIR] cli ARGS...
-    python -m tests.support.launch [...] fetch REPO WORKFLOW API_URL CACHE_FOLDER SAVE_EVERY
+    python -m tests.support.launch [...] fetch REPO WORKFLOW API_URL CACHE_ROOT SAVE_EVERY
 
 `--fsize` sets RLIMIT_FSIZE with SIGXFSZ ignored, so a write past it fails with EFBIG: a full disk
 that even root cannot write past. `--uid` drops to that user (after the imports, because the
 interpreter lives where only root can read) so a folder it does not own is really read-only.
 `--kill-at-rename N` sends this process SIGKILL just before its N-th rename into DIR: the state a
 crash right after the previous completed file write leaves, since every cache file is written to
-a temporary name and renamed into place. It is a Python audit hook (PEP 578) that only watches
+a temporary name and renamed into place (DIR is the cache root: every partition, the state
+folder and the logs are under it). It is a Python audit hook (PEP 578) that only watches
 the process's own `os.rename` events; no function of codex-kit is replaced. The `fetch` form runs
 the library's fetch with a small `save_every`, so one small history has many save points. With
 no kill, the number of renames into DIR is printed last, so a test knows how many points exist.
 `--kill-at-each N` forks one child per point 1..N (the imports paid once), each fetching into
-CACHE_FOLDER with `{point}` filled in and killed before that rename; it prints each child's fate.
+CACHE_ROOT with `{point}` filled in and killed before that rename; it prints each child's fate.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kit.cli import main
-from kit.history.cache import HistoryCache
+from kit.history.cache import HistoryCache, cache_folder
 from kit.history.client import GitHubClient
 from kit.history.fetch import Fetcher
 
@@ -92,9 +93,10 @@ def run() -> int:
     return code
 
 
-def _fetch(repo: str, workflow: str, api_url: str, folder: str, save_every: str, client=None) -> None:
+def _fetch(repo: str, workflow: str, api_url: str, root: str, save_every: str, client=None) -> None:
     client = client or GitHubClient(repo, api_url=api_url, token=None, sleep=lambda s: None)
-    Fetcher(client, HistoryCache(Path(folder)), workflow, progress=False, save_every=int(save_every)).run()
+    cache = HistoryCache(cache_folder(Path(root), repo))
+    Fetcher(client, cache, workflow, progress=False, save_every=int(save_every)).run()
 
 
 def _fork_each(points: int, rest: list[str]) -> int:
