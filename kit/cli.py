@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
@@ -24,6 +25,9 @@ from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON
 from kit.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from kit.history.team import Team
 
 
 class HELP(argparse.ArgumentDefaultsHelpFormatter):
@@ -61,11 +65,31 @@ def _patch(args: argparse.Namespace) -> int:
     return EXIT_FINDING if args.check and result.changed else EXIT_OK
 
 
+def _team(args: argparse.Namespace) -> Team | None:
+    """The repositories a fetch or report names; None for one --repo or none (the single-repository way)."""
+    from kit.history.team import Team, read_repos_file
+
+    repos = list(args.repo or [])
+    if args.repos_file:
+        repos += read_repos_file(user_path(args.repos_file))
+        if not repos and not args.org:
+            raise UsageError(f"--repos-file {args.repos_file} names no repository")
+    if not args.org and not args.repos_file and len(repos) <= 1:
+        return None
+    return Team(tuple(repos), args.org or None, args.workflow)
+
+
 def _fetch(args: argparse.Namespace) -> int:
     from kit.history.fetch import estimate_history, fetch_history
     from kit.history.tables import Recognise
     from kit.history.token import token_from_environment
 
+    team = _team(args)
+    if team is None and not args.repo:
+        raise UsageError("fetch needs --repo OWNER/REPO (once or more), --repos-file FILE or --org ORG")
+    if team is not None:
+        return _fetch_team(args, team)
+    args.repo, args.workflow = args.repo[0], args.workflow or SAMPLE_WORKFLOW
     recognise = Recognise.from_patterns(args.codex_step_pattern, args.db_job_pattern)
     token = token_from_environment()
     if token is None:
@@ -86,6 +110,29 @@ def _fetch(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(f"fetched {args.repo} {args.workflow} into {folder}: {report.summary()}")
     return EXIT_OK
+
+
+def _fetch_team(args: argparse.Namespace, team: Team) -> int:
+    from kit.history.tables import Recognise
+    from kit.history.team import discovery_cost, estimate_team, fetch_team
+    from kit.history.token import token_from_environment
+
+    recognise = Recognise.from_patterns(args.codex_step_pattern, args.db_job_pattern)
+    token = token_from_environment()
+    root = user_path(args.cache) if args.cache else default_cache_root()
+    if team.needs_discovery():
+        print(discovery_cost(team), file=sys.stderr)
+    if args.estimate:
+        print("\n".join(estimate_team(team, root, token=token, api_url=args.api_url, api=args.api)))
+        return EXIT_OK
+    taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
+    result = fetch_team(
+        team, root, token=token, since=args.since, until=args.until, api_url=args.api_url, max_wait=args.max_wait,
+        recognise=recognise, taxonomy=taxonomy, api=args.api, budget=args.budget,
+        on_repo=lambda repo: print("\n".join(console.team_fetch_lines(repo)), flush=True),
+    )  # fmt: skip
+    print(console.team_fetch_summary(result))
+    return EXIT_FINDING if result.failed else EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -194,8 +241,10 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch = sub.add_parser(
         "fetch", formatter_class=HELP, help="pull a repository's Actions history into the local cache"
     )
-    fetch.add_argument("--repo", required=True, help="OWNER/REPO")
-    fetch.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="workflow file name")
+    _add_team(fetch)
+    fetch.add_argument(
+        "--workflow", help=f"workflow file (none: {SAMPLE_WORKFLOW} for one --repo, a team's codex-action ones)"
+    )
     fetch.add_argument("--since", help="only runs created on or after this date (YYYY-MM-DD)")
     fetch.add_argument("--until", help="only runs created on or before this date (YYYY-MM-DD)")
     fetch.add_argument("--cache", help="cache root (none: the user cache dir)")
@@ -214,6 +263,13 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
         help="REST requests and GraphQL points to spend at most (none: what is left less 2%%)",
     )
     fetch.set_defaults(func=_fetch)
+
+
+def _add_team(parser: argparse.ArgumentParser) -> None:
+    """The repositories a command is about: one --repo as always, or a team of them."""
+    parser.add_argument("--repo", action="append", metavar="OWNER/REPO", help="a repository (repeat for a team)")
+    parser.add_argument("--repos-file", metavar="FILE", help="one OWNER/REPO a line (# comments)")
+    parser.add_argument("--org", help="every repository of this organisation whose workflows use openai/codex-action")
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:

@@ -60,6 +60,22 @@ def cache_folder(root: Path, repo: str) -> Path:
     return root / f"{owner}__{name}".lower()
 
 
+def cached_repos(root: Path) -> list[str]:
+    """The repositories (lower-cased OWNER/NAME) whose history folder is in `root`, sorted.
+
+    The team report asks which repositories of an organisation are cached. GitHub owner names
+    hold no underscore, so a folder name splits at its first `__`.
+    """
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in root.iterdir():
+        owner, sep, name = folder.name.partition("__")
+        if sep and owner and name and folder.is_dir() and (folder / "state.json").exists():
+            found.append(f"{owner}/{name}")
+    return sorted(found)
+
+
 @dataclass
 class History:
     """The four tables in memory."""
