@@ -76,7 +76,8 @@ def _team(args: argparse.Namespace) -> Team | None:
             raise UsageError(f"--repos-file {args.repos_file} names no repository")
     if not args.org and not args.repos_file and len(repos) <= 1:
         return None
-    return Team(tuple(repos), args.org or None, args.workflow)
+    workflow = None if isinstance(args.workflow, _NotGiven) else args.workflow
+    return Team(tuple(repos), args.org or None, workflow)
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -138,6 +139,11 @@ def _fetch_team(args: argparse.Namespace, team: Team) -> int:
 def _report(args: argparse.Namespace) -> int:
     from kit.report.run import run_report
 
+    team = _team(args)
+    if team is not None:
+        return _report_team(args, team)
+    args.repo = args.repo[0] if isinstance(args.repo, list) else args.repo
+    args.workflow = str(args.workflow)
     values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
     values["cache_dir"] = str(user_path(args.cache_dir)) if args.cache_dir else ""
     values["out_dir"] = str(user_path(args.out_dir))
@@ -148,6 +154,32 @@ def _report(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     print(f"report: {result.html} ({result.seconds:.1f} s); summary: {result.summary}; notebook: {result.notebook}")
     return EXIT_FINDING if result.report["any_fail"] else EXIT_OK
+
+
+def _report_team(args: argparse.Namespace, team: Team) -> int:
+    from kit.history.team import fetch_team, team_members
+    from kit.history.token import token_from_environment
+    from kit.report.team import run_team_report
+
+    token = token_from_environment()
+    root = user_path(args.cache_dir) if args.cache_dir else default_cache_root()
+    if args.fetch:
+        taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
+        fetched = fetch_team(
+            team, root, token=token, since=args.since, until=args.until, api_url=args.api_url, taxonomy=taxonomy,
+            on_repo=lambda repo: print("\n".join(console.team_fetch_lines(repo)), file=sys.stderr),
+        )  # fmt: skip
+        print(console.team_fetch_summary(fetched), file=sys.stderr)
+    values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
+    values.update(repo="", workflow=DEFAULTS["workflow"], cache_dir=str(root), out_dir=str(user_path(args.out_dir)),
+                  taxonomy=str(user_path(args.taxonomy)) if args.taxonomy else "")  # fmt: skip
+    entries = team_members(team, root, token=token if team.org else None, api_url=args.api_url)
+    if not entries:
+        raise UsageError(f"no repository of {team.org} is known: run `codex-kit fetch --org {team.org}` first")
+    result = run_team_report(entries, ReportParameters(**values))
+    print("\n".join(console.team_report_lines(result.team)))
+    print(f"team report: {result.html} ({result.notebooks} dashboards, {result.seconds:.1f} s)")
+    return EXIT_FINDING if result.team["any_fail"] else EXIT_OK
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -265,6 +297,18 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.set_defaults(func=_fetch)
 
 
+class _NotGiven(str):
+    """A default that is ReportParameters' own, marked so that a team report knows the flag was not given."""
+
+
+class _Repos(argparse.Action):
+    """`--repo` given once or more, into a list; its default stays ReportParameters' (one definition)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        given = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, [*(given if isinstance(given, list) else []), values])
+
+
 def _add_team(parser: argparse.ArgumentParser) -> None:
     """The repositories a command is about: one --repo as always, or a team of them."""
     parser.add_argument("--repo", action="append", metavar="OWNER/REPO", help="a repository (repeat for a team)")
@@ -278,8 +322,15 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser(
         "report", formatter_class=HELP, help="run the reliability report (no arguments: the shipped sample)"
     )
-    report.add_argument("--repo", default=d["repo"], help="OWNER/REPO (none: the shipped sample history)")
-    report.add_argument("--workflow", default=d["workflow"], help="workflow file name")
+    report.add_argument(
+        "--repo", action=_Repos, default=d["repo"], metavar="OWNER/REPO",
+        help="a repository (repeat for a team; none: the shipped sample history)",
+    )  # fmt: skip
+    report.add_argument("--repos-file", metavar="FILE", help="a team: one OWNER/REPO a line (# comments)")
+    report.add_argument("--org", help="a team: the organisation's repositories in the cache (with a token: all)")
+    report.add_argument(
+        "--workflow", default=_NotGiven(d["workflow"]), help="workflow file name (a team: each one's Codex workflows)"
+    )
     report.add_argument(
         "--cache", dest="cache_dir", default=d["cache_dir"], help="cache root (none: the user cache dir)"
     )

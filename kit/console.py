@@ -126,3 +126,16 @@ def team_fetch_summary(result: TeamFetch) -> str:
         f"{len(result.failed)} failed or not fetched{f' ({failed})' if failed else ''}; {result.requests} requests "
         f"({result.discovery_requests} for discovery)"
     )
+
+
+def team_report_lines(team: dict[str, Any]) -> list[str]:
+    """One line per row of the team matrix, worst first: the verdicts, or why there are none."""
+    lines = []
+    for row in team["repositories"]:
+        where = f"{row['repo']} {row['workflow']}" if row["workflow"] else row["repo"]
+        verdicts = row["verdicts"]
+        counts = Counter(verdicts.values())
+        said = ", ".join(f"{counts[s]} {s}" for s in (FAIL, NED, PASS) if counts[s])
+        note = f" ({row['note']})" if row["note"] else ""
+        lines.append(f"{where}: {said or row['state']}{note}")
+    return lines
