@@ -55,6 +55,7 @@ class RepoFetch:
     status: int | None = None
     summaries: list[str] = field(default_factory=list)  # one per workflow fetched
     requests: int = 0
+    points: int = 0  # GraphQL points
     stops_team: bool = False  # a spent budget or rate limit: the repositories after it are not fetched
 
 
@@ -138,7 +139,7 @@ def fetch_team(
     """
     discovery = discover_team(team, root, token=token, api_url=api_url, budget=budget)
     members = discovery.repos
-    spent = discovery.requests
+    spent = discovery.requests  # the larger of requests and points spent: --budget N bounds each by N
     pairs = sum(max(len(m.workflows), 1) for m in members)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=pairs, desc="repositories", unit="workflow", disable=not show or pairs < 2)
@@ -153,7 +154,7 @@ def fetch_team(
                                api=api)  # fmt: skip
                 left = None if budget is None else budget - spent
                 result = _fetch_member(member, root, token, api_url, left, options)
-                spent += result.requests
+                spent += max(result.requests, result.points)
                 if result.stops_team:
                     stopped = f"not fetched: the team fetch stopped at {member.repo} ({_first(result.message)})"
             results.append(result)
@@ -175,7 +176,7 @@ def _fetch_member(
         return RepoFetch(member.repo, [], Outcome.NO_CODEX, "no workflow uses openai/codex-action")
     result = RepoFetch(member.repo, member.workflows, Outcome.FETCHED)
     for workflow in member.workflows:
-        left = None if budget is None else budget - result.requests
+        left = None if budget is None else budget - max(result.requests, result.points)
         client = GitHubClient(member.repo, api_url=api_url, token=token, max_wait=options["max_wait"], budget=left)
         fetcher = Fetcher(
             client, HistoryCache(cache_folder(root, member.repo)), workflow, options["since"], options["until"],
@@ -186,10 +187,10 @@ def _fetch_member(
         except (GitHubError, CacheError) as err:
             result.outcome, result.message = Outcome.FAILED, scrub(f"{workflow}: {err}")
             result.status = status_of(str(err))
-            result.requests += client.stats.spent
+            result.requests, result.points = result.requests + client.stats.spent, result.points + client.stats.points
             result.stops_team = isinstance(err, RateLimited)  # the budget or the hour is spent for all of them
             return result
-        result.requests += client.stats.spent
+        result.requests, result.points = result.requests + client.stats.spent, result.points + client.stats.points
         result.summaries.append(f"{workflow}: {report.summary()}")
     return result
 
