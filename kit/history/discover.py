@@ -21,6 +21,7 @@ from typing import Any
 from kit.errors import GitHubError
 from kit.history.client import BudgetSpent, GitHubClient, RateLimited
 from kit.history.locations import GITHUB_API_URL, split_repo
+from kit.history.token import scrub
 from kit.vocabulary import CODEX_ACTION
 
 WORKFLOWS_FOLDER = ".github/workflows/"
@@ -158,7 +159,8 @@ def discover(
         except (BudgetSpent, RateLimited):
             raise
         except GitHubError as err:
-            found.append(Found(repo, problem=str(err), status=status_of(str(err))))
+            said = scrub(str(err))  # GitHub's message can echo the token: never shown or stored
+            found.append(Found(repo, problem=said, status=status_of(said)))
         finally:
             client.close()
             spent += client.stats.spent

@@ -154,11 +154,22 @@ def _render(rows: list[TeamRow], jobs: dict[int, ReportParameters], workers: int
                 row.note = f"the report failed: {outcome}"
             else:
                 row.report = outcome
-                if not row.note and all(v == "NOT ENOUGH DATA" for v in row.verdicts().values()):
-                    row.note = f"too little data to judge ({(outcome.get('period') or {}).get('runs', 0)} runs)"
+                row.note = row.note or _data_note(row)
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _data_note(row: TeamRow) -> str:
+    """What a row says when its verdicts cannot say much: no runs, not hardened yet, too few runs to judge."""
+    runs = ((row.report or {}).get("period") or {}).get("runs", 0)
+    if not runs:
+        return "no runs of this workflow in the cache"
+    if not row.hardened:
+        return f"not hardened yet: none of its {runs} runs carries the kit's steps, so nothing after a cutover to judge"
+    if all(v == "NOT ENOUGH DATA" for v in row.verdicts().values()):
+        return f"too little data after the cutover to judge ({runs} runs in all)"
+    return ""
 
 
 def _inline(job: ReportParameters) -> dict[str, Any] | KitError:
