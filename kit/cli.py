@@ -297,6 +297,9 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.set_defaults(func=_fetch)
 
 
+TEAM_FLAGS = ("repos_file", "org")  # besides --repo given more than once: the flags that make a command a team's
+
+
 class _NotGiven(str):
     """A default that is ReportParameters' own, marked so that a team report knows the flag was not given."""
 
