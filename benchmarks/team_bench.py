@@ -16,6 +16,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -63,6 +64,8 @@ def main() -> None:
         team_json(result.rows, made_at)
         overview_html(result.rows, made_at)
         overview = time.perf_counter() - began
+        states = Counter(row.state for row in result.rows)
+        print(f"rows: {dict(states)}")
         size = sum(p.stat().st_size for p in (root / "site").rglob("*") if p.is_file()) / 2**20
         each = result.seconds / result.notebooks
         print(f"team report: {result.seconds:.1f} s for {result.notebooks} dashboards ({args.workers} at a time), "

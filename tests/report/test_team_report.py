@@ -144,3 +144,26 @@ def test_without_a_token_the_org_is_read_from_the_cache_and_the_record(team_run:
         ("org/alpha", "fetched", ["invariants.yml"]), (NO_CODEX, "no-codex", []), (FORBIDDEN, "failed", []),
         ("org/delta", "fetched", ["invariants.yml"]), ("org/echo", "fetched", ["invariants.yml"]),
     ]  # fmt: skip
+
+
+def test_the_team_folder_is_published_whole_to_pages_and_one_issue(team_run: TeamRun, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    with FakeGitHub("org/dashboards", token=TOKEN) as site:
+        where = ["publish", "--out", str(team_run.out), "--api-url", site.url]
+        assert main([*where, "--pages"]) == 2  # a team is published to a repository it names
+        assert "holds a team report: give --repo OWNER/REPO" in capsys.readouterr().err
+        assert main([*where, "--repo", "org/dashboards", "--pages", "--issue"]) == 0
+        files = site.publishing.tree_files()
+        assert main([*where, "--repo", "org/dashboards", "--pages", "--issue"]) == 0
+        again = capsys.readouterr().out
+        issues = site.publishing.tracking_issues()
+        commits = site.publishing.commits_on()
+    pages = [f"{r.replace('/', '__')}/invariants/{name}" for r in sorted(HISTORIES)
+             for name in ("reliability_report.html", "report.json")]  # fmt: skip
+    assert sorted(files) == sorted([".nojekyll", "index.html", "team.json", *pages])
+    assert files["index.html"] == (team_run.out / "index.html").read_text()
+    assert all(files[page] == (team_run.out / page).read_text() for page in pages)
+    assert "GitHub Pages: unchanged" in again and "tracking issue: unchanged" in again and commits == 1
+    assert [i["title"] for i in issues] == ["Codex reliability: org/dashboards team"]
+    assert "| org/alpha | invariants.yml | yes | **FAIL** |" in issues[0]["body"]
+    assert all(TOKEN not in text for text in [*files.values(), issues[0]["body"], again])
