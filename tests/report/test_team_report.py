@@ -167,3 +167,33 @@ def test_the_team_folder_is_published_whole_to_pages_and_one_issue(team_run: Tea
     assert [i["title"] for i in issues] == ["Codex reliability: org/dashboards team"]
     assert "| org/alpha | invariants.yml | yes | **FAIL** |" in issues[0]["body"]
     assert all(TOKEN not in text for text in [*files.values(), issues[0]["body"], again])
+
+
+def test_report_fetch_fetches_the_team_first_and_says_why_a_row_has_no_dashboard(tmp_path: Path, capsys) -> None:
+    with FakeGitHub("org/alpha") as fake:
+        build_org(fake)
+        code = main(["report", "--repo", NO_CODEX, "--repo", FORBIDDEN, "--fetch", "--cache", str(tmp_path / "c"),
+                     "--api-url", fake.url, "--out", str(tmp_path / "site")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0  # nothing FAILed: neither has a dashboard to judge
+    assert f"{FORBIDDEN}: failed: the workflows of {FORBIDDEN}: forbidden (403)" in err
+    assert "(0 dashboards, " in out
+    team = json.loads((tmp_path / "site" / "team.json").read_text())
+    assert [(r["repo"], r["state"]) for r in team["repositories"]] == [(FORBIDDEN, "fetch-failed"),
+                                                                        (NO_CODEX, "no-codex")]  # fmt: skip
+    assert "none in this period" not in (tmp_path / "site" / "index.html").read_text()  # the chart is an image
+
+
+def test_a_team_report_never_replaces_a_folder_of_other_files(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    code = main(["report", "--repo", "org/alpha", "--repo", "org/echo", "--cache", str(tmp_path / "c"),
+                 "--out", str(out)])  # fmt: skip
+    assert code == 2 and "holds files that are not a team report" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"] and [p.name for p in tmp_path.iterdir()] == ["docs"]
+    assert main(["report", "--repo", "org/alpha", "--repo", "org/echo", "--cache", str(tmp_path / "c"),
+                 "--out", str(tmp_path / "site")]) == 0  # fmt: skip
+    rows = json.loads((tmp_path / "site" / "team.json").read_text())["repositories"]
+    assert [(r["repo"], r["state"]) for r in rows] == [("org/alpha", "not-cached"), ("org/echo", "not-cached")]
+    assert rows[0]["note"] == "no history cached: run `codex-kit fetch --repo org/alpha` first"
