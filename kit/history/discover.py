@@ -55,8 +55,24 @@ def uses_codex(text: str) -> bool:
     return bool(_USES_CODEX.search(text))
 
 
+class AccountClient(GitHubClient):
+    """A client for an organisation's own endpoints: its errors name the organisation, not a repository."""
+
+    def _explain(self, describe: str, status: int, message: str) -> str:
+        said = f" (GitHub says: {message})" if message else ""
+        if status == 404:
+            return (
+                f"{describe}: not found (404){said}; check the organisation's name (--org lists an organisation's "
+                "repositories, not a user's) and that the token can see it"
+            )
+        if status == 403:
+            return f"{describe}: forbidden (403){said}; the token needs to read {self.owner}'s repositories"
+        return super()._explain(describe, status, message)
+
+
 def _account_client(owner: str, api_url: str, token: str | None, budget: int | None) -> GitHubClient:
-    return GitHubClient(f"{owner}/{owner}", api_url=api_url, token=token, budget=budget)
+    """GitHubClient is made for one repository; the organisation's listing names none (its messages are ours)."""
+    return AccountClient(f"{owner}/{owner}", api_url=api_url, token=token, budget=budget)
 
 
 def org_repositories(client: GitHubClient, org: str) -> list[str]:

@@ -125,3 +125,13 @@ def test_estimate_prints_discovery_and_fetch_costs_and_writes_no_history(tmp_pat
 )
 def test_a_workflow_uses_codex_only_through_a_uses_step(text: str, uses: bool) -> None:
     assert uses_codex(text) is uses
+
+
+def test_an_unknown_organisation_is_one_line_and_leaves_nothing(tmp_path: Path, capsys) -> None:
+    cache = tmp_path / "cache"
+    with FakeGitHub("org/alpha") as fake:
+        build_org(fake)
+        assert _fetch(fake, cache, "--org", "nobody") == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("codex-kit: the repositories of nobody page 1: not found (404)")
+    assert "check the organisation's name" in err[-1] and not cache.exists()
