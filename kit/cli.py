@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kit import __version__, console
 from kit.analysis.parameters import ReportParameters
@@ -24,6 +25,9 @@ from kit.history.tables import CODEX_STEP_PATTERN, DB_JOB_PATTERN
 from kit.history.token import scrub
 from kit.report.schedule import DEFAULT_CRON
 from kit.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from kit.history.team import Team
 
 
 class HELP(argparse.ArgumentDefaultsHelpFormatter):
@@ -85,11 +89,32 @@ def _patch_pulls(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if outcome.refused else EXIT_OK
 
 
+def _team(args: argparse.Namespace) -> Team | None:
+    """The repositories a fetch or report names; None for one --repo or none (the single-repository way)."""
+    from kit.history.team import Team, read_repos_file
+
+    repos = list(args.repo or [])
+    if args.repos_file:
+        repos += read_repos_file(user_path(args.repos_file))
+        if not repos and not args.org:
+            raise UsageError(f"--repos-file {args.repos_file} names no repository")
+    if not args.org and not args.repos_file and len(repos) <= 1:
+        return None
+    workflow = None if isinstance(args.workflow, _NotGiven) else args.workflow
+    return Team(tuple(repos), args.org or None, workflow)
+
+
 def _fetch(args: argparse.Namespace) -> int:
     from kit.history.fetch import estimate_history, fetch_history
     from kit.history.tables import Recognise
     from kit.history.token import token_from_environment
 
+    team = _team(args)
+    if team is None and not args.repo:
+        raise UsageError("fetch needs --repo OWNER/REPO (once or more), --repos-file FILE or --org ORG")
+    if team is not None:
+        return _fetch_team(args, team)
+    args.repo, args.workflow = args.repo[0], args.workflow or SAMPLE_WORKFLOW
     recognise = Recognise.from_patterns(args.codex_step_pattern, args.db_job_pattern)
     token = token_from_environment()
     if token is None:
@@ -112,9 +137,37 @@ def _fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fetch_team(args: argparse.Namespace, team: Team) -> int:
+    from kit.history.tables import Recognise
+    from kit.history.team import discovery_cost, estimate_team, fetch_team
+    from kit.history.token import token_from_environment
+
+    recognise = Recognise.from_patterns(args.codex_step_pattern, args.db_job_pattern)
+    token = token_from_environment()
+    root = user_path(args.cache) if args.cache else default_cache_root()
+    if team.needs_discovery():
+        print(discovery_cost(team), file=sys.stderr)
+    if args.estimate:
+        print("\n".join(estimate_team(team, root, token=token, api_url=args.api_url, api=args.api)))
+        return EXIT_OK
+    taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
+    result = fetch_team(
+        team, root, token=token, since=args.since, until=args.until, api_url=args.api_url, max_wait=args.max_wait,
+        recognise=recognise, taxonomy=taxonomy, api=args.api, budget=args.budget,
+        on_repo=lambda repo: print("\n".join(console.team_fetch_lines(repo)), flush=True),
+    )  # fmt: skip
+    print(console.team_fetch_summary(result))
+    return EXIT_FINDING if result.failed else EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     from kit.report.run import run_report
 
+    team = _team(args)
+    if team is not None:
+        return _report_team(args, team)
+    args.repo = args.repo[0] if isinstance(args.repo, list) else args.repo
+    args.workflow = str(args.workflow)
     values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
     values["cache_dir"] = str(user_path(args.cache_dir)) if args.cache_dir else ""
     values["out_dir"] = str(user_path(args.out_dir))
@@ -125,6 +178,32 @@ def _report(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     print(f"report: {result.html} ({result.seconds:.1f} s); summary: {result.summary}; notebook: {result.notebook}")
     return EXIT_FINDING if result.report["any_fail"] else EXIT_OK
+
+
+def _report_team(args: argparse.Namespace, team: Team) -> int:
+    from kit.history.team import fetch_team, team_members
+    from kit.history.token import token_from_environment
+    from kit.report.team import run_team_report
+
+    token = token_from_environment()
+    root = user_path(args.cache_dir) if args.cache_dir else default_cache_root()
+    if args.fetch:
+        taxonomy = load_taxonomy(user_path(args.taxonomy) if args.taxonomy else None)
+        fetched = fetch_team(
+            team, root, token=token, since=args.since, until=args.until, api_url=args.api_url, taxonomy=taxonomy,
+            on_repo=lambda repo: print("\n".join(console.team_fetch_lines(repo)), file=sys.stderr),
+        )  # fmt: skip
+        print(console.team_fetch_summary(fetched), file=sys.stderr)
+    values = {name: getattr(args, name) for name in DEFAULTS if hasattr(args, name)}
+    values.update(repo="", workflow=DEFAULTS["workflow"], cache_dir=str(root), out_dir=str(user_path(args.out_dir)),
+                  taxonomy=str(user_path(args.taxonomy)) if args.taxonomy else "")  # fmt: skip
+    entries = team_members(team, root, token=token if team.org else None, api_url=args.api_url)
+    if not entries:
+        raise UsageError(f"no repository of {team.org} is known: run `codex-kit fetch --org {team.org}` first")
+    result = run_team_report(entries, ReportParameters(**values))
+    print("\n".join(console.team_report_lines(result.team)))
+    print(f"team report: {result.html} ({result.notebooks} dashboards, {result.seconds:.1f} s)")
+    return EXIT_FINDING if result.team["any_fail"] else EXIT_OK
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -225,8 +304,10 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch = sub.add_parser(
         "fetch", formatter_class=HELP, help="pull a repository's Actions history into the local cache"
     )
-    fetch.add_argument("--repo", required=True, help="OWNER/REPO")
-    fetch.add_argument("--workflow", default=SAMPLE_WORKFLOW, help="workflow file name")
+    _add_team(fetch)
+    fetch.add_argument(
+        "--workflow", help=f"workflow file (none: {SAMPLE_WORKFLOW} for one --repo, a team's codex-action ones)"
+    )
     fetch.add_argument("--since", help="only runs created on or after this date (YYYY-MM-DD)")
     fetch.add_argument("--until", help="only runs created on or before this date (YYYY-MM-DD)")
     fetch.add_argument("--cache", help="cache root (none: the user cache dir)")
@@ -247,14 +328,43 @@ def _add_fetch(sub: argparse._SubParsersAction) -> None:
     fetch.set_defaults(func=_fetch)
 
 
+TEAM_FLAGS = ("repos_file", "org")  # besides --repo given more than once: the flags that make a command a team's
+
+
+class _NotGiven(str):
+    """A default that is ReportParameters' own, marked so that a team report knows the flag was not given."""
+
+
+class _Repos(argparse.Action):
+    """`--repo` given once or more, into a list; its default stays ReportParameters' (one definition)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        given = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, [*(given if isinstance(given, list) else []), values])
+
+
+def _add_team(parser: argparse.ArgumentParser) -> None:
+    """The repositories a command is about: one --repo as always, or a team of them."""
+    parser.add_argument("--repo", action="append", metavar="OWNER/REPO", help="a repository (repeat for a team)")
+    parser.add_argument("--repos-file", metavar="FILE", help="one OWNER/REPO a line (# comments)")
+    parser.add_argument("--org", help="every repository of this organisation whose workflows use openai/codex-action")
+
+
 def _add_report(sub: argparse._SubParsersAction) -> None:
     """The report's flags are ReportParameters' fields, with its defaults."""
     d = DEFAULTS
     report = sub.add_parser(
         "report", formatter_class=HELP, help="run the reliability report (no arguments: the shipped sample)"
     )
-    report.add_argument("--repo", default=d["repo"], help="OWNER/REPO (none: the shipped sample history)")
-    report.add_argument("--workflow", default=d["workflow"], help="workflow file name")
+    report.add_argument(
+        "--repo", action=_Repos, default=d["repo"], metavar="OWNER/REPO",
+        help="a repository (repeat for a team; none: the shipped sample history)",
+    )  # fmt: skip
+    report.add_argument("--repos-file", metavar="FILE", help="a team: one OWNER/REPO a line (# comments)")
+    report.add_argument("--org", help="a team: the organisation's repositories in the cache (with a token: all)")
+    report.add_argument(
+        "--workflow", default=_NotGiven(d["workflow"]), help="workflow file name (a team: each one's Codex workflows)"
+    )
     report.add_argument(
         "--cache", dest="cache_dir", default=d["cache_dir"], help="cache root (none: the user cache dir)"
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.analysis.criteria import FAIL, NED, PASS
+from kit.history.team import RepoFetch, TeamFetch
+from kit.history.teamrecord import Outcome
 from kit.patch import summary
 from kit.patch.repo import RepoResult
 from kit.publish.deliver import PatchDeliveries
@@ -115,3 +117,36 @@ def job_outputs(report: dict[str, Any], folder: Path) -> list[str]:
         f"failed={counts[FAIL]}",
         f"not-enough-data={counts[NED]}",
     ]
+
+
+def team_fetch_lines(repo: RepoFetch) -> list[str]:
+    """A repository's lines in a team fetch: what was fetched, or why not (on its own line, the others go on)."""
+    if repo.outcome == Outcome.FETCHED:
+        return [f"{repo.repo}: fetched {summary}" for summary in repo.summaries]
+    if repo.outcome == Outcome.NO_CODEX:
+        return [f"{repo.repo}: skipped: {repo.message}"]
+    return [f"{repo.repo}: {repo.outcome}: {repo.message}"]
+
+
+def team_fetch_summary(result: TeamFetch) -> str:
+    fetched = sum(r.outcome == Outcome.FETCHED for r in result.repos)
+    skipped = sum(r.outcome == Outcome.NO_CODEX for r in result.repos)
+    failed = ", ".join(r.repo for r in result.failed)
+    return (
+        f"team fetch: {fetched} of {len(result.repos)} repositories fetched, {skipped} without a Codex workflow, "
+        f"{len(result.failed)} failed or not fetched{f' ({failed})' if failed else ''}; {result.requests} requests "
+        f"({result.discovery_requests} for discovery)"
+    )
+
+
+def team_report_lines(team: dict[str, Any]) -> list[str]:
+    """One line per row of the team matrix, worst first: the verdicts, or why there are none."""
+    lines = []
+    for row in team["repositories"]:
+        where = f"{row['repo']} {row['workflow']}" if row["workflow"] else row["repo"]
+        verdicts = row["verdicts"]
+        counts = Counter(verdicts.values())
+        said = ", ".join(f"{counts[s]} {s}" for s in (FAIL, NED, PASS) if counts[s])
+        note = f" ({row['note']})" if row["note"] else ""
+        lines.append(f"{where}: {said or row['state']}{note}")
+    return lines

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kit.analysis.parameters import ReportParameters
-from kit.cli import build_parser
+from kit.cli import TEAM_FLAGS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,8 +33,9 @@ def test_every_subcommand_and_flag_is_documented(name: str) -> None:
 
 
 def test_report_flags_are_the_report_parameters() -> None:
+    """Besides the flags that name a team (`--repos-file`, `--org`), whose repositories are each reported with them."""
     report = _subcommands()["report"]
-    dests = {a.dest: a.default for a in report._actions if a.option_strings and a.dest != "help"}
+    dests = {a.dest: a.default for a in report._actions if a.option_strings and a.dest not in ("help", *TEAM_FLAGS)}
     assert dests == {f.name: f.default for f in fields(ReportParameters)}
 
 

@@ -17,7 +17,7 @@ from kit import __version__
 from kit.history.client import Missing  # a 404: often an answer here ("no gh-pages branch yet"), not a failure
 from kit.history.token import scrub
 from kit.publish.client import PublishClient
-from kit.publish.folder import REPORT_JSON, ReportFolder
+from kit.publish.folder import REPORT_JSON, TEAM_JSON, ReportFolder
 from kit.publish.result import Published
 
 TARGET = "GitHub Pages"
@@ -26,7 +26,14 @@ REF = f"heads/{BRANCH}"
 
 
 def site_files(folder: ReportFolder) -> dict[str, str]:
-    """The site: the dashboard as index.html, report.json beside it, and .nojekyll (serve files as they are)."""
+    """The site: the dashboard as index.html, report.json beside it, and .nojekyll (serve files as they are).
+
+    A team's site: the overview as index.html, team.json, and each repository's dashboard and report.json
+    in its sub-folder, where the overview links to them.
+    """
+    if folder.team:
+        pages = {name: scrub(text) for name, text in folder.dashboards}
+        return {"index.html": scrub(folder.html), TEAM_JSON: scrub(folder.report_text), **pages, ".nojekyll": ""}
     return {"index.html": scrub(folder.html), REPORT_JSON: scrub(folder.report_text), ".nojekyll": ""}
 
 
@@ -57,7 +64,8 @@ def _head(client: PublishClient) -> str | None:
 
 def _files_at(client: PublishClient, commit_sha: str) -> dict[str, str]:
     commit = client.call(f"read commit {commit_sha[:7]} of {BRANCH}", client.api.git.get_commit, commit_sha).data
-    tree = client.call(f"read the tree of {BRANCH}", client.api.git.get_tree, commit["tree"]["sha"]).data
+    tree = client.call(f"read the tree of {BRANCH}", client.api.git.get_tree, commit["tree"]["sha"],
+                       recursive="1").data  # fmt: skip
     return {entry["path"]: entry["sha"] for entry in tree["tree"] if entry.get("type") == "blob"}
 
 

@@ -9,7 +9,7 @@ read: whatever GitHub answers, the report stays as it was written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kit.errors import GitHubError, UsageError
@@ -46,8 +46,12 @@ def publish_report(
     if not token:
         raise UsageError("publishing writes to GitHub: set GITHUB_TOKEN or GH_TOKEN (it is read from there only)")
     folder = read_report_folder(out_dir)
+    if folder.team and not repo:
+        raise UsageError(f"{out_dir} holds a team report: give --repo OWNER/REPO, the repository to publish it in")
     target_repo = repo or folder.repo
     split_repo(target_repo)
+    if folder.team:  # the team's issue and comment are about the team, kept in the repository it is published to
+        folder = replace(folder, report={**folder.report, "repo": target_repo})
     outcome = PublishOutcome(folder)
     chosen: list[tuple[str, Callable[[PublishClient], Published]]] = []
     if issue_tracker:

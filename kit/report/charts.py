@@ -25,16 +25,32 @@ def _weekly(frame: pd.DataFrame, column: str) -> pd.DataFrame:
                                                fill_value=0)  # fmt: skip
 
 
-def _mark_cutover(ax, analysis: Analysis) -> None:
-    if analysis.cutover.at is not None:
-        ax.axvline(analysis.cutover.at.tz_convert(None), color="black", linestyle="--", linewidth=1.2)
-        ax.annotate("hardening", (analysis.cutover.at.tz_convert(None), 1), xycoords=("data", "axes fraction"),
+def _mark_cutover(ax, at: pd.Timestamp | None) -> None:
+    if at is not None:
+        ax.axvline(at.tz_convert(None), color="black", linestyle="--", linewidth=1.2)
+        ax.annotate("hardening", (at.tz_convert(None), 1), xycoords=("data", "axes fraction"),
                     xytext=(4, -12), textcoords="offset points", fontsize=9)  # fmt: skip
 
 
+def codex_failures(analysis: Analysis) -> pd.DataFrame:
+    """The failed Codex job attempts the category charts count (what is not a failure left out)."""
+    failures = analysis.failures
+    return failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
+
+
+def weekly_categories(analysis: Analysis) -> pd.DataFrame:
+    """Codex failures per week (rows, the Monday) and category (columns): the chart's numbers, for report.json."""
+    return _weekly(codex_failures(analysis), "category")
+
+
 def _stacked_weekly(analysis: Analysis, frame: pd.DataFrame, title: str, ylabel: str, height: float) -> Figure:
+    return stacked_weekly(_weekly(frame, "category"), title, ylabel, height, analysis.cutover.at)
+
+
+def stacked_weekly(
+    weekly: pd.DataFrame, title: str, ylabel: str, height: float, cutover_at: pd.Timestamp | None = None
+) -> Figure:
     """Counts per week by category, stacked in family colours, each week's total on top, cutover marked."""
-    weekly = _weekly(frame, "category")
     fig, ax = plt.subplots(figsize=(11, height))
     ax.set_title(title)
     if weekly.empty:
@@ -53,7 +69,7 @@ def _stacked_weekly(analysis: Analysis, frame: pd.DataFrame, title: str, ylabel:
             ax.text(week + pd.Timedelta(days=3), total, str(int(total)), ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, bottom.max() * 1.18 + 1)
     ax.margins(x=0.01)
-    _mark_cutover(ax, analysis)
+    _mark_cutover(ax, cutover_at)
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
@@ -62,9 +78,8 @@ def _stacked_weekly(analysis: Analysis, frame: pd.DataFrame, title: str, ylabel:
 
 
 def categories_over_time(analysis: Analysis) -> Figure:
-    failures = analysis.failures
-    codex = failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
-    return _stacked_weekly(analysis, codex, "Codex failures by category", "Codex failures per week", 4.2)
+    return _stacked_weekly(analysis, codex_failures(analysis), "Codex failures by category", "Codex failures per week",
+                           4.2)  # fmt: skip
 
 
 def rates_before_after(analysis: Analysis) -> Figure:
@@ -141,13 +156,18 @@ def db_failures_over_time(analysis: Analysis) -> Figure:
     return _stacked_weekly(analysis, db, "DB function test failures", "DB test failures per week", 3.2)
 
 
-def show(fig: Figure, dpi: int = 110):
-    """The figure as a PNG image for the notebook (independent of the kernel's matplotlib backend)."""
+def png(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes (closed afterwards): what the notebook shows and the team page embeds."""
     import io
-
-    from IPython.display import Image
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
-    return Image(data=buffer.getvalue(), format="png")
+    return buffer.getvalue()
+
+
+def show(fig: Figure, dpi: int = 110):
+    """The figure as a PNG image for the notebook (independent of the kernel's matplotlib backend)."""
+    from IPython.display import Image
+
+    return Image(data=png(fig, dpi), format="png")

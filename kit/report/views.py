@@ -19,7 +19,7 @@ from kit.analysis.completeness import Completeness
 from kit.analysis.criteria import FAIL, NED, PASS, Analysis
 from kit.history.cache import History
 from kit.history.locations import is_web_link
-from kit.report import palette
+from kit.report import charts, palette
 from kit.taxonomy import NOT_FAILURES, load_taxonomy
 
 COLOURS = {PASS: "#2e7d32", FAIL: "#c62828", NED: "#757575"}
@@ -211,6 +211,19 @@ def category_records(analysis: Analysis) -> list[dict]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in records]
 
 
+def weekly_records(analysis: Analysis) -> list[dict]:
+    """The categories chart's numbers (week's Monday, category, failures), so a team page can add them up."""
+    weekly = charts.weekly_categories(analysis)
+    if weekly.empty:
+        return []
+    counts = weekly.stack()
+    return [
+        {"week": week.strftime("%Y-%m-%d"), "category": str(category), "failures": int(n)}
+        for (week, category), n in counts.items()
+        if n
+    ]
+
+
 def write_outputs(
     analysis: Analysis, completeness: Completeness, out_dir: Path, repo: str, workflow: str, made_at: pd.Timestamp
 ) -> dict:
@@ -238,6 +251,7 @@ def write_outputs(
             for v in analysis.verdicts
         ],
         "categories": category_records(analysis),
+        "codex_failures_by_week": weekly_records(analysis),
         "any_fail": analysis.any_fail,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
