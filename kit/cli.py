@@ -250,7 +250,7 @@ def _publish(args: argparse.Namespace) -> int:
 
     out_dir = user_path(args.out_dir)
     if args.github_output:
-        lines = console.job_outputs(read_report_folder(out_dir).report, out_dir)
+        lines = console.job_outputs(read_report_folder(out_dir))
         try:
             with user_path(args.github_output).open("a", encoding="utf-8") as outputs:
                 outputs.write("".join(f"{line}\n" for line in lines))

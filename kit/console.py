@@ -7,7 +7,6 @@ is the one place that turns them into text, so the CLI stays a parser and the li
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from kit.analysis.criteria import FAIL, NED, PASS
@@ -16,7 +15,7 @@ from kit.history.teamrecord import Outcome
 from kit.patch import summary
 from kit.patch.repo import RepoResult
 from kit.publish.deliver import PatchDeliveries
-from kit.publish.folder import HTML, SUMMARY_MD
+from kit.publish.folder import HTML, SUMMARY_MD, TEAM_HTML, ReportFolder
 from kit.publish.harden import FAILED, NOTHING, OPENED, UNCHANGED, UPDATED, WOULD_OPEN, WOULD_UPDATE
 from kit.publish.run import PublishOutcome
 from kit.vocabulary import HARDEN_BRANCH
@@ -101,18 +100,19 @@ def publish_lines(outcome: PublishOutcome) -> list[str]:
     return lines
 
 
-def job_outputs(report: dict[str, Any], folder: Path) -> list[str]:
-    """The report as GitHub step outputs (`name=value` lines): the overall verdict, the files, a count per verdict.
+def job_outputs(folder: ReportFolder) -> list[str]:
+    """The report as GitHub step outputs (`name=value` lines): the overall verdict, the files, a count per verdict
+    (a team's page is its overview, its verdicts every repository's).
 
     The overall verdict is the worst one: FAIL when any criterion failed, else NOT ENOUGH DATA when any
     lacked data, else PASS.
     """
-    counts = Counter(v["status"] for v in report["verdicts"])
+    counts = Counter(v["status"] for v in folder.report["verdicts"])
     overall = next((s for s in (FAIL, NED) if counts[s]), PASS)
     return [
         f"verdict={overall}",
-        f"html={folder / HTML}",
-        f"summary={folder / SUMMARY_MD}",
+        f"html={folder.path / (TEAM_HTML if folder.team else HTML)}",
+        f"summary={folder.path / SUMMARY_MD}",
         f"passed={counts[PASS]}",
         f"failed={counts[FAIL]}",
         f"not-enough-data={counts[NED]}",

@@ -169,6 +169,14 @@ def test_the_team_folder_is_published_whole_to_pages_and_one_issue(team_run: Tea
     assert all(TOKEN not in text for text in [*files.values(), issues[0]["body"], again])
 
 
+def test_a_team_folders_job_outputs_name_its_overview(team_run: TeamRun, tmp_path: Path) -> None:
+    outputs = tmp_path / "github_output"
+    assert main(["publish", "--out", str(team_run.out), "--github-output", str(outputs)]) == 0
+    said = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert said["html"] == str(team_run.out / "index.html") and Path(said["html"]).is_file()
+    assert said["verdict"] == "FAIL" and int(said["failed"]) >= 1
+
+
 def test_report_fetch_fetches_the_team_first_and_says_why_a_row_has_no_dashboard(tmp_path: Path, capsys) -> None:
     with FakeGitHub("org/alpha") as fake:
         build_org(fake)
