@@ -60,6 +60,9 @@ class Sequence:
     third: Report
     changed: Report
     since: Report
+    cache: Path
+    out: Path
+    url: str
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def sequence(tmp_path_factory: pytest.TempPathFactory) -> Sequence:
         main(["fetch", "--org", ORG, "--cache", str(cache), "--api-url", fake.url])
         changed = _report(out, cache, fake.url)
         since = _report(out, cache, fake.url, "--since", "2020-01-01")
-    return Sequence(first, again, third, changed, since)
+    return Sequence(first, again, third, changed, since, cache, out, fake.url)
 
 
 def test_a_rerun_with_nothing_changed_renders_no_notebook_and_writes_the_same_overview(sequence: Sequence) -> None:
@@ -117,3 +120,16 @@ def test_a_change_of_since_remakes_every_dashboard(sequence: Sequence) -> None:
     assert all(sequence.since.made[r] != sequence.changed.made[r] for r in HISTORIES)
     before, after = sequence.changed.rows(), sequence.since.rows()
     assert all(before[r]["fingerprint"] != after[r]["fingerprint"] for r in HISTORIES)
+
+
+def test_a_dashboard_missing_a_file_or_without_a_fingerprint_is_made_again(sequence: Sequence) -> None:
+    """Reuse trusts only a whole dashboard whose recorded fingerprint matches (runs after the fixture's reports)."""
+    team = json.loads((sequence.out / "team.json").read_text())
+    rows = {row["repo"]: row for row in team["repositories"]}
+    (sequence.out / rows["org/alpha"]["page"]).unlink()
+    rows["org/delta"]["fingerprint"] = None  # as a team report from before fingerprints wrote it
+    (sequence.out / "team.json").write_text(json.dumps(team))
+    after = _report(sequence.out, sequence.cache, sequence.url, "--since", "2020-01-01")
+    assert after.counts() == (2, 1)
+    assert [r for r, row in after.rows().items() if row["reused"]] == ["org/echo"]
+    assert (sequence.out / rows["org/alpha"]["page"]).is_file()
