@@ -202,7 +202,8 @@ def _report_team(args: argparse.Namespace, team: Team) -> int:
         raise UsageError(f"no repository of {team.org} is known: run `codex-kit fetch --org {team.org}` first")
     result = run_team_report(entries, ReportParameters(**values))
     print("\n".join(console.team_report_lines(result.team)))
-    print(f"team report: {result.html} ({result.notebooks} dashboards, {result.seconds:.1f} s)")
+    print(f"team report: {result.html} ({result.dashboards} dashboards, {result.notebooks} made now and "
+          f"{result.reused} reused, {result.seconds:.1f} s)")  # fmt: skip
     return EXIT_FINDING if result.team["any_fail"] else EXIT_OK
 
 

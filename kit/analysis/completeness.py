@@ -9,6 +9,7 @@ on the rate limit or an interrupt, and a workflow with no runs at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -76,9 +77,17 @@ def _no_runs(history: History, repo: str, params: ReportParameters) -> list[str]
 
 
 def _gaps(history: History, repo: str, params: ReportParameters) -> list[str]:
-    if history.state.get("sample"):
+    return coverage_warnings(history.state, repo, params)
+
+
+def coverage_warnings(state: dict[str, Any], repo: str, params: ReportParameters) -> list[str]:
+    """What the cache's coverage makes the report say: the periods of the window never fetched.
+
+    Only this reaches a report, not the coverage itself: a refresh that moves the end of a covered
+    period to now (every fetch does) changes nothing a report says (team reuse relies on that)."""
+    if state.get("sample"):
         return []
-    covered = coverage.read(history.state, params.workflow)
+    covered = coverage.read(state, params.workflow)
     if not covered:
         return [
             f"the cache does not record which periods of {params.workflow} it holds (never fetched, or by an "

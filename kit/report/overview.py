@@ -51,6 +51,8 @@ class TeamRow:
     note: str = ""
     report: dict[str, Any] | None = None
     folder: str | None = None  # the dashboard's folder, relative to the team folder
+    fingerprint: str | None = None  # what the dashboard was made from (kit/report/fingerprint.py)
+    reused: bool = False  # carried over from the previous team report, not made now
 
     def verdicts(self) -> dict[str, str]:
         return {v["id"]: v["status"] for v in (self.report or {}).get("verdicts", [])}
@@ -70,6 +72,11 @@ class TeamRow:
         group = 0 if FAIL in statuses else 3 if self.state == State.NO_CODEX else 1 if self.report is None else 2
         return (group, -statuses.count(FAIL), -statuses.count(NED), self.repo.lower(), self.workflow or "")
 
+    @property
+    def made_at(self) -> str | None:
+        """When the dashboard was made (its own report.json says): now, or by an earlier team report."""
+        return None if self.report is None else self.report.get("made_at")
+
     def to_json(self) -> dict[str, Any]:
         report = self.report or {}
         return {
@@ -85,6 +92,9 @@ class TeamRow:
             "worst": self.worst,
             "page": f"{self.folder}/reliability_report.html" if self.folder else None,
             "report": f"{self.folder}/report.json" if self.folder else None,
+            "fingerprint": self.fingerprint if self.report is not None else None,
+            "made_at": self.made_at,
+            "reused": self.reused,
         }
 
 
@@ -128,6 +138,15 @@ def _hardened(row: TeamRow) -> str:
     return f"yes, {cutover}" if row.hardened else f"no ({cutover})"
 
 
+def _made(row: TeamRow) -> str:
+    """The dashboard column: made by this team report, or reused from an earlier one (and when that was)."""
+    if row.report is None:
+        return "—"
+    made = pd.Timestamp(row.made_at) if row.made_at else None
+    when = f"{made:%Y-%m-%d %H:%M} UTC" if made is not None else "at an unknown time"
+    return f"reused (made {when})" if row.reused else f"made now ({when})"
+
+
 def _row_html(row: TeamRow) -> str:
     name = html.escape(row.repo)
     if row.folder:
@@ -137,7 +156,7 @@ def _row_html(row: TeamRow) -> str:
     runs = (row.report or {}).get("period", {}).get("runs")
     return (
         f"<tr><td>{name}</td><td><code>{html.escape(row.workflow or '—')}</code></td><td>{_hardened(row)}</td>"
-        f"{cells}<td>{'—' if runs is None else runs}</td><td>{html.escape(row.note)}</td></tr>"
+        f"{cells}<td>{'—' if runs is None else runs}</td><td>{_made(row)}</td><td>{html.escape(row.note)}</td></tr>"
     )
 
 
@@ -146,7 +165,7 @@ def overview_html(rows: list[TeamRow], made_at: pd.Timestamp) -> str:
     head = "".join(f"<th>{html.escape(SHORT[c])}</th>" for c in CRITERIA)
     table = (
         f'<table class="verdicts team"><tr><th>Repository</th><th>Workflow</th><th>Hardened (cutover)</th>{head}'
-        f"<th>Runs</th><th>Note</th></tr>{''.join(_row_html(r) for r in rows)}</table>"
+        f"<th>Runs</th><th>Dashboard</th><th>Note</th></tr>{''.join(_row_html(r) for r in rows)}</table>"
     )
     weekly = weekly_total(rows)
     chart = "Codex failures by category, all repositories"

@@ -13,6 +13,12 @@ and self-contained, ready for `codex-kit publish` or any web server.
 `verdicts` (criterion id -> PASS / FAIL / NOT ENOUGH DATA), `worst`, `page` and `report` (paths in
 the folder)), `codex_failures_by_week` (added up over all dashboards) and `any_fail`.
 
+Each reported row also carries `fingerprint` (the SHA-256 of what its dashboard is made from:
+`kit/report/fingerprint.py`), `made_at` (when its dashboard was made) and `reused`. A dashboard is made
+only when it can have changed: when the previous team report in `--out` has a dashboard for the same
+repository and workflow with the same fingerprint, its files are carried over (hard-linked, or
+copied) instead of running the notebook again.
+
 Like the single report, everything is made in a staging folder beside `--out` and moved into place
 only when it is whole; an `--out` holding anything but an earlier team report is refused.
 """
@@ -38,8 +44,9 @@ from kit.errors import KitError, ReportError, UsageError
 from kit.history.cache import cache_folder
 from kit.history.locations import default_cache_root
 from kit.history.teamrecord import Outcome, RepoEntry
+from kit.report.fingerprint import dashboard_fingerprint
 from kit.report.overview import State, TeamRow, overview_html, overview_markdown, team_json
-from kit.report.run import run_report
+from kit.report.run import OUTPUTS, run_report
 
 TEAM_OUTPUTS = ("team.json", "summary.md", "index.html")
 
@@ -50,7 +57,12 @@ class TeamResult:
     rows: list[TeamRow]
     team: dict[str, Any]
     seconds: float
-    notebooks: int  # dashboards rendered: one per repository and workflow with history, never more
+    notebooks: int  # dashboards rendered now: one per repository and workflow whose inputs changed, never more
+    reused: int = 0  # dashboards carried over unchanged from the previous team report
+
+    @property
+    def dashboards(self) -> int:
+        return self.notebooks + self.reused
 
     @property
     def html(self) -> Path:
@@ -81,6 +93,7 @@ def run_team_report(entries: list[RepoEntry], params: ReportParameters, workers:
     staging = _staging(out_dir)
     try:
         rows, jobs = _plan(entries, root, params, staging)
+        reused = _reuse(rows, jobs, _previous(out_dir), out_dir, staging)
         _render(rows, jobs, workers or min(os.cpu_count() or 1, 4))
         rows.sort(key=TeamRow.rank)
         made_at = pd.Timestamp.now(tz="UTC")
@@ -93,7 +106,7 @@ def run_team_report(entries: list[RepoEntry], params: ReportParameters, workers:
         raise ReportError(f"cannot write the team report ({err.filename or out_dir}: {err.strerror or err})") from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return TeamResult(out_dir, rows, team, time.monotonic() - started, len(jobs))
+    return TeamResult(out_dir, rows, team, time.monotonic() - started, len(jobs), reused)
 
 
 def _plan(
@@ -113,10 +126,62 @@ def _plan(
         for workflow in entry.workflows:
             folder = dashboard_folder(entry.repo, workflow)
             note = f"the last fetch failed: {entry.message}" if entry.outcome == Outcome.FAILED else ""
-            jobs[len(rows)] = replace(params, repo=entry.repo, workflow=workflow, out_dir=str(staging / folder),
-                                      fetch=False)  # fmt: skip
-            rows.append(TeamRow(entry.repo, workflow, State.REPORTED, note, folder=folder))
+            job = replace(params, repo=entry.repo, workflow=workflow, out_dir=str(staging / folder), fetch=False)
+            jobs[len(rows)] = job
+            rows.append(TeamRow(entry.repo, workflow, State.REPORTED, note, folder=folder,
+                                fingerprint=dashboard_fingerprint(root, job)))  # fmt: skip
     return rows, jobs
+
+
+def _previous(out_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The previous team report's dashboards by (repository, workflow); nothing when there is none to trust."""
+    try:
+        team = json.loads((out_dir / "team.json").read_text(encoding="utf-8"))
+        rows = team["repositories"]
+        return {(row["repo"].lower(), row["workflow"]): row for row in rows if row.get("fingerprint") and row["page"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # absent, damaged or written before fingerprints: every dashboard is made
+
+
+def _reuse(
+    rows: list[TeamRow], jobs: dict[int, ReportParameters], previous: dict[tuple[str, str], dict[str, Any]],
+    out_dir: Path, staging: Path,
+) -> int:  # fmt: skip
+    """Carry over each dashboard whose fingerprint is the previous one's (its job is dropped): how many were."""
+    carried = 0
+    for index in list(jobs):
+        row = rows[index]
+        before = previous.get((row.repo.lower(), row.workflow or ""))
+        if before is None or before["fingerprint"] != row.fingerprint or row.folder is None:
+            continue
+        source = out_dir / row.folder  # built here from checked names, never a path read from the old team.json
+        report = _carry(source, staging / row.folder)
+        if report is None:
+            continue
+        row.report, row.reused = report, True
+        row.note = row.note or _data_note(row)
+        del jobs[index]
+        carried += 1
+    return carried
+
+
+def _carry(source: Path, target: Path) -> dict[str, Any] | None:
+    """The dashboard's files hard-linked (or copied) from `source` into `target`, and its report.json;
+    None (and nothing left in `target`) when any file is missing or its report.json does not read."""
+    try:
+        report = json.loads((source / OUTPUTS[0]).read_text(encoding="utf-8"))
+        if not isinstance(report, dict) or not all((source / name).is_file() for name in OUTPUTS):
+            return None
+        target.mkdir(parents=True)
+        for name in OUTPUTS:
+            try:
+                os.link(source / name, target / name)
+            except OSError:
+                shutil.copy2(source / name, target / name)
+    except (OSError, ValueError):
+        shutil.rmtree(target, ignore_errors=True)
+        return None
+    return report
 
 
 def _unreported(entry: RepoEntry, cached: bool) -> TeamRow:
