@@ -385,14 +385,18 @@ def fetch_history(
     taxonomy: Taxonomy | None = None,
     api: str = FETCH_APIS[0],
     budget: int | None = None,
+    stats: RequestStats | None = None,
 ) -> tuple[Path, FetchReport]:
     """Fetch `workflow`'s history of `repo` into its folder under `cache_root`; (folder, what was done).
 
     `api` is how jobs are asked: "graphql" (100 runs a query, within GITHUB_TOKEN's hour) or "rest"
-    (one jobs listing per run); both leave the same tables.
+    (one jobs listing per run); both leave the same tables. `stats`, when given, is filled with what the
+    fetch spent even when it stops with an error (a team fetch shares one budget across repositories).
     """
     migrate_root(cache_root)  # a root an older codex-kit wrote is moved (and says so) before it is used
-    client = GitHubClient(repo, api_url=api_url, token=token, max_wait=max_wait, budget=budget)
+    client = GitHubClient(
+        repo, api_url=api_url, token=token, max_wait=max_wait, budget=budget, stats=stats or RequestStats()
+    )
     folder = cache_folder(cache_root, repo)
     fetcher = Fetcher(
         client, HistoryCache(folder), workflow, since, until, recognise=recognise, progress=progress, taxonomy=taxonomy,

@@ -20,11 +20,12 @@ from typing import Any
 from tqdm import tqdm
 
 from kit.errors import CacheError, GitHubError, UsageError
-from kit.history.cache import HistoryCache, cache_folder, cached_repos
-from kit.history.client import GitHubClient, RateLimited
+from kit.history import layout
+from kit.history.cache import HistoryCache, cache_folder, cached_repos, read_state
+from kit.history.client import GitHubClient, RateLimited, RequestStats
 from kit.history.discover import Discovery, Found, discover, status_of
 from kit.history.estimate import estimate
-from kit.history.fetch import Fetcher
+from kit.history.fetch import fetch_history
 from kit.history.locations import FETCH_APIS, GITHUB_API_URL, split_repo
 from kit.history.tables import Recognise
 from kit.history.teamrecord import Outcome, RepoEntry, read_record, write_record
@@ -177,20 +178,17 @@ def _fetch_member(
     result = RepoFetch(member.repo, member.workflows, Outcome.FETCHED)
     for workflow in member.workflows:
         left = None if budget is None else budget - max(result.requests, result.points)
-        client = GitHubClient(member.repo, api_url=api_url, token=token, max_wait=options["max_wait"], budget=left)
-        fetcher = Fetcher(
-            client, HistoryCache(cache_folder(root, member.repo)), workflow, options["since"], options["until"],
-            recognise=options["recognise"], progress=False, taxonomy=options["taxonomy"], api=options["api"],
-        )  # fmt: skip
+        stats = RequestStats()
         try:
-            report = fetcher.run()
+            _, report = fetch_history(member.repo, workflow, root, token=token, api_url=api_url, budget=left,
+                                      progress=False, stats=stats, **options)  # fmt: skip
         except (GitHubError, CacheError) as err:
             result.outcome, result.message = Outcome.FAILED, scrub(f"{workflow}: {err}")
             result.status = status_of(str(err))
-            result.requests, result.points = result.requests + client.stats.spent, result.points + client.stats.points
+            result.requests, result.points = result.requests + stats.spent, result.points + stats.points
             result.stops_team = isinstance(err, RateLimited)  # the budget or the hour is spent for all of them
             return result
-        result.requests, result.points = result.requests + client.stats.spent, result.points + client.stats.points
+        result.requests, result.points = result.requests + stats.spent, result.points + stats.points
         result.summaries.append(f"{workflow}: {report.summary()}")
     return result
 
@@ -240,10 +238,10 @@ def team_members(team: Team, root: Path, *, token: str | None, api_url: str) -> 
 
 def cached_workflows(root: Path, repo: str) -> list[str]:
     """The workflows a repository's cache holds history of (the fetches it has seen)."""
-    folder = cache_folder(root, repo)
-    if not folder.exists():
+    path = cache_folder(root, repo) / layout.STATE
+    if not path.exists():
         return []
-    state = HistoryCache(folder).load().state
+    state = read_state(path)  # the state alone: the tables are not needed to know what was fetched
     return sorted((state.get("coverage") or {}).keys())
 
 

@@ -87,6 +87,20 @@ def test_an_older_cache_is_moved_on_first_fetch_and_says_what_moved(fake, older:
     assert "into the dataset layout" not in capsys.readouterr().err, "moved once"
 
 
+def test_an_older_cache_is_moved_by_a_team_fetch_too(fake, older: Path, capsys) -> None:
+    """A team fetch goes through the same fetch as one repository's, so it moves an older root as well."""
+    other = fake.add_repo("octo/other")
+    populate(other, 3, seed=12, first_id=5000)
+    args = ["fetch", "--repo", REPO, "--repo", "octo/other", "--workflow", WORKFLOW, "--cache", str(older),
+            "--api-url", fake.url]  # fmt: skip
+    assert main(args) == 0
+    assert "into the dataset layout" in capsys.readouterr().err
+    assert not (older / OLD).exists()
+    moved = repo_cache(older).load()
+    assert moved.unvouched == set() and len(moved.runs) == 10
+    assert len(repo_cache(older, "octo/other").load().runs) == 3
+
+
 def test_an_older_cache_is_moved_on_first_report(older: Path, tmp_path: Path, capsys) -> None:
     code = main(["report", "--repo", REPO, "--cache", str(older), "--out", str(tmp_path / "out"), "--min-runs", "1"])
     assert code in (0, 1)
