@@ -15,7 +15,9 @@ def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, floa
     denominator = 1 + z * z / total
     centre = (p + z * z / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval holds the observed rate exactly: rounding must not put 0 above a lower bound of 1e-19
+    # (a chart's error bar would come out negative).
+    return (min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
 
 
 def fisher_p(before_hits: int, before_total: int, after_hits: int, after_total: int) -> float:

@@ -20,14 +20,14 @@ from typing import Any
 
 import nbformat
 import papermill
-from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
-from traitlets import CaselessStrEnum
 
 from kit.analysis.parameters import ReportParameters
 from kit.errors import ReportError, UsageError
 from kit.report.data import check_inputs
+from kit.report.kernel import KeptKernel, QuietKernelManager
 
 NOTEBOOK_NAME = "reliability_report.ipynb"
 # Package data (`kit.notebooks`, the checkout's top-level notebooks/ folder): the same lookup in a wheel,
@@ -45,18 +45,14 @@ class ReportResult:
     seconds: float
 
 
-class QuietKernelManager(AsyncKernelManager):
-    """The report's kernel talks over local sockets, not TCP: nothing on the network, and no
-    "running over TCP without encryption" warning on every report."""
-
-    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-
 OUTPUTS = ("report.json", "summary.md", "reliability_report.ipynb", "reliability_report.html")
 
 
-def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResult:
+def run_report(params: ReportParameters, kernel: str = "python3", kept: KeptKernel | None = None) -> ReportResult:
     """Execute the notebook for `params` and put its outputs in `params.out_dir`, all or nothing.
+
+    `kept`: a kernel kept between reports (a team report's worker); by default papermill starts one
+    for this report and stops it after.
 
     Everything is rendered in a staging folder beside `out_dir` and moved into place only when the
     whole set exists, so a failed report leaves the previous one as it was rather than half-replaced.
@@ -68,7 +64,7 @@ def run_report(params: ReportParameters, kernel: str = "python3") -> ReportResul
     check_inputs(params)
     staging = _staging_beside(out_dir)
     try:
-        report = _render(replace(params, out_dir=str(staging)), staging, kernel, out_dir)
+        report = _render(replace(params, out_dir=str(staging)), staging, kernel, out_dir, kept)
         _move_into_place(staging, out_dir)
     except OSError as err:  # a full disk, a folder that turned read-only: the user's to fix, said in one line
         why = f"{err.filename or out_dir}: {err.strerror or err}"
@@ -122,16 +118,28 @@ def _left_as_it_was(out_dir: Path) -> str:
     return " nothing was written"
 
 
-def _render(params: ReportParameters, staging: Path, kernel: str, out_dir: Path) -> dict[str, Any]:
+def _render(
+    params: ReportParameters, staging: Path, kernel: str, out_dir: Path, kept_kernel: KeptKernel | None
+) -> dict[str, Any]:
     kept = _left_as_it_was(out_dir)
     executed = staging / OUTPUTS[2]
+    own: dict[str, Any] = {"kernel_manager_class": f"{QuietKernelManager.__module__}.QuietKernelManager"}
     try:
+        if kept_kernel is not None:
+            own = {"km": kept_kernel.ready(str(staging))}
         papermill.execute_notebook(
             str(NOTEBOOK), str(executed), parameters=params.to_notebook(), kernel_name=kernel, progress_bar=False,
-            cwd=str(staging), report_mode=True, kernel_manager_class=f"{__name__}.QuietKernelManager",
+            cwd=str(staging), report_mode=True, **own,
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
         raise ReportError(f"the report notebook failed: {err.ename}: {err.evalue};{kept}") from err
+    except DeadKernelError as err:
+        raise ReportError(f"the report notebook's kernel died: {err};{kept}") from err
+    except ReportError as err:
+        raise ReportError(f"{err};{kept}") from err
+    finally:
+        if kept_kernel is not None:
+            kept_kernel.finished()
     report_path = staging / OUTPUTS[0]
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     if report:

@@ -1,10 +1,11 @@
 """The team dashboard: each repository's own report in a sub-folder, and an overview page over them.
 
 Each repository and workflow is reported by `run_report`, the single report exactly as it is, into
-`<out>/<owner>__<name>/<workflow>/`: its notebook runs once (a few at a time, each in its own
-process and kernel), and the overview is built from the report.json each one wrote, never by
-judging again. The folder (`index.html`, `team.json`, `summary.md` and the sub-folders) is static
-and self-contained, ready for `codex-kit publish` or any web server.
+`<out>/<owner>__<name>/<workflow>/`: its notebook runs once (a few at a time, each worker process
+keeping one kernel for all the dashboards it makes, emptied before each: `kit/report/kernel.py`),
+and the overview is built from the report.json each one wrote, never by judging again. The folder
+(`index.html`, `team.json`, `summary.md` and the sub-folders) is static and self-contained, ready
+for `codex-kit publish` or any web server.
 
 `team.json` (schema `team.schema.json`): `made_at`, `kit_version`, `taxonomy_version`, `criteria`
 (the five ids and short titles), `repositories` (one entry per repository and workflow, worst first:
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import shutil
@@ -45,6 +47,7 @@ from kit.history.cache import cache_folder
 from kit.history.locations import default_cache_root
 from kit.history.teamrecord import Outcome, RepoEntry
 from kit.report.fingerprint import dashboard_fingerprint
+from kit.report.kernel import KeptKernel
 from kit.report.overview import State, TeamRow, overview_html, overview_markdown, team_json
 from kit.report.run import OUTPUTS, run_report
 
@@ -75,9 +78,20 @@ def dashboard_folder(repo: str, workflow: str) -> str:
     return f"{repo.lower().replace('/', '__')}/{stem}"
 
 
-def _render_one(params: ReportParameters) -> dict[str, Any]:
-    """One repository's dashboard (in a worker process): its report.json."""
-    return run_report(params).report
+# The kernel of this report worker process (set by `_start_worker`): every dashboard the worker makes runs on it.
+_WORKER_KERNEL: KeptKernel | None = None
+
+
+def _start_worker() -> None:
+    """A report worker keeps one kernel for all its dashboards, stopped when the worker exits."""
+    global _WORKER_KERNEL
+    _WORKER_KERNEL = KeptKernel()
+    multiprocessing.util.Finalize(_WORKER_KERNEL, _WORKER_KERNEL.shutdown, exitpriority=10)
+
+
+def _render_one(params: ReportParameters, kept: KeptKernel | None = None) -> dict[str, Any]:
+    """One repository's dashboard (in a worker process, on its kernel): its report.json."""
+    return run_report(params, kept=kept or _WORKER_KERNEL).report
 
 
 def run_team_report(entries: list[RepoEntry], params: ReportParameters, workers: int | None = None) -> TeamResult:
@@ -200,17 +214,22 @@ def _render(rows: list[TeamRow], jobs: dict[int, ReportParameters], workers: int
     if not jobs:
         return
     pool: Executor | None = None
+    kept: KeptKernel | None = None
     if workers > 1 and len(jobs) > 1:
         # Processes, not threads: one process's Jupyter clients are not safe to share between threads. Spawned, so
         # a caller's script needs the usual `if __name__ == "__main__":` guard (the `codex-kit` command has it).
-        pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        )
+    else:
+        kept = KeptKernel()
     try:
         futures: dict[int, Future | dict[str, Any] | KitError] = {}
         for index, job in jobs.items():
             if pool is not None:
                 futures[index] = pool.submit(_render_one, job)
             else:
-                futures[index] = _inline(job)
+                futures[index] = _inline(job, kept)
         for index, future in futures.items():
             outcome = _outcome(future)
             row = rows[index]
@@ -223,6 +242,8 @@ def _render(rows: list[TeamRow], jobs: dict[int, ReportParameters], workers: int
     finally:
         if pool is not None:
             pool.shutdown()
+        if kept is not None:
+            kept.shutdown()
 
 
 def _data_note(row: TeamRow) -> str:
@@ -237,9 +258,9 @@ def _data_note(row: TeamRow) -> str:
     return ""
 
 
-def _inline(job: ReportParameters) -> dict[str, Any] | KitError:
+def _inline(job: ReportParameters, kept: KeptKernel | None) -> dict[str, Any] | KitError:
     try:
-        return _render_one(job)
+        return _render_one(job, kept)
     except KitError as err:
         return err
 

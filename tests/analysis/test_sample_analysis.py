@@ -90,6 +90,14 @@ def test_rates_and_statistics(sample) -> None:
     assert fisher_p(10, 100, 10, 100) == pytest.approx(1.0)
 
 
+def test_a_wilson_interval_holds_the_rate_it_is_about() -> None:
+    """Never a lower bound of 1e-19 over a rate of 0 (a report over 463 attempts drew a negative error bar)."""
+    for total in range(1, 5000):
+        for hits in {0, 1, total // 2, total - 1, total}:
+            low, high = wilson(hits, total)
+            assert 0.0 <= low <= hits / total <= high <= 1.0, (hits, total, low, high)
+
+
 def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
     write_sample(tmp_path)
     files = sorted(p.relative_to(SAMPLE_DIR) for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.name != "__init__.py")

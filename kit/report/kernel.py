@@ -1,0 +1,138 @@
+"""One notebook kernel kept for many reports, each run starting from an empty namespace.
+
+A team report runs the same notebook once per repository and workflow. Starting a kernel and
+importing pandas, matplotlib and the kit in it costs about as much as a dashboard's own work, so a
+report worker keeps one kernel and hands it to papermill (which runs the notebook through nbclient
+exactly as it does with a kernel of its own; only the kernel's start and stop are left out). Before
+each run the kernel's namespace is emptied, its figures closed and its working folder set, so a
+dashboard never sees what another one left; a kernel that died is started again for the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from traitlets import CaselessStrEnum
+
+from kit.errors import ReportError
+
+# Run before each notebook: nothing of the previous run's names, figures or folder is left.
+_RESET = """\
+import os as _os
+_os.chdir({folder!r})  # first: the previous report's folder is gone, and the reset reads the working folder
+get_ipython().run_line_magic("reset", "-f")
+get_ipython().execution_count = 1  # the notebook's cells are numbered from 1, as in a kernel of its own
+import sys as _sys
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+del _sys
+"""
+_START_SECONDS = 60
+_RESET_SECONDS = 60
+
+
+class QuietKernelManager(AsyncKernelManager):
+    """The report's kernel talks over local sockets, not TCP: nothing on the network, and no
+    "running over TCP without encryption" warning on every report."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+
+class KeptKernel:
+    """A kernel started on first use and kept until `shutdown`; papermill runs notebooks on it.
+
+    Not shared between threads or processes: each report worker has its own.
+    """
+
+    def __init__(self, kernel_name: str = "python3") -> None:
+        self.kernel_name = kernel_name
+        self.runs = 0  # notebooks run on it (after the first, each one a kernel start saved)
+        self.starts = 0  # kernels started: 1, unless one died
+        self._km: Any = None
+        self._sockets: str | None = None
+        self._clients: list[Any] = []
+
+    def ready(self, folder: str) -> Any:
+        """The kernel manager to give papermill for a run in `folder`: alive, emptied, in that folder."""
+        self._close_clients()
+        if self._km is None or not run_sync(self._km.is_alive)():
+            self._start()
+        if not self._reset(folder):
+            # It died since the last run (or will not answer): a new one, which must answer.
+            self._start()
+            if not self._reset(folder):
+                self.shutdown()
+                raise ReportError(
+                    "a new notebook kernel did not answer; is the `python3` kernel (ipykernel) installed?"
+                )
+        self.runs += 1
+        return self._km
+
+    def finished(self) -> None:
+        """After a run: close the kernel clients it opened (papermill leaves them open on a kernel it does not own)."""
+        self._close_clients()
+
+    def shutdown(self) -> None:
+        self._close_clients()
+        if self._km is not None:
+            with contextlib.suppress(Exception):  # already gone: nothing is left to stop
+                run_sync(self._km.shutdown_kernel)(now=True)
+            self._km = None
+        self._remove_sockets()
+
+    def _remove_sockets(self) -> None:
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
+
+    def _start(self) -> None:
+        if self._km is not None:
+            self.shutdown()
+        kept = self._clients
+
+        class _Tracked(QuietKernelManager):
+            """Remembers each client it hands out, so that a run's channels are closed after it."""
+
+            def client(self, *args: Any, **kwargs: Any) -> Any:
+                made = super().client(*args, **kwargs)
+                kept.append(made)
+                return made
+
+        # Its sockets' files in a private folder, named by absolute path: papermill moves the process into each
+        # report's folder, and relative names would then point the next client at sockets that are not there.
+        self._sockets = tempfile.mkdtemp(prefix="codex-kit-kernel-")
+        km = _Tracked(kernel_name=self.kernel_name, ip=os.path.join(self._sockets, "kernel"))
+        try:
+            run_sync(km.start_kernel)(cwd=os.getcwd())
+        except Exception as err:
+            self._remove_sockets()
+            raise ReportError(f"cannot start the notebook kernel {self.kernel_name!r}: {err}") from err
+        self._km = km
+        self.starts += 1
+
+    def _reset(self, folder: str) -> bool:
+        """Empty the kernel and move it into `folder`; False when it does not answer or cannot be emptied."""
+        client = self._km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=_START_SECONDS)
+            reply = run_sync(client.execute_interactive)(
+                _RESET.format(folder=folder), store_history=False, timeout=_RESET_SECONDS, output_hook=lambda _: None
+            )
+        except (RuntimeError, TimeoutError):  # "Kernel died before replying", no answer in time
+            return False
+        finally:
+            self._close_clients()
+        return reply["content"].get("status") == "ok"
+
+    def _close_clients(self) -> None:
+        while self._clients:
+            client = self._clients.pop()
+            with contextlib.suppress(Exception):  # a client of a dead kernel: nothing to close
+                client.stop_channels()
