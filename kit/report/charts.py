@@ -51,7 +51,7 @@ def stacked_weekly(
     weekly: pd.DataFrame, title: str, ylabel: str, height: float, cutover_at: pd.Timestamp | None = None
 ) -> Figure:
     """Counts per week by category, stacked in family colours, each week's total on top, cutover marked."""
-    fig, ax = plt.subplots(figsize=(11, height))
+    fig, ax = plt.subplots(figsize=(11, height), layout="tight")
     ax.set_title(title)
     if weekly.empty:
         ax.text(0.5, 0.5, "none in this period", ha="center", va="center", transform=ax.transAxes)
@@ -73,7 +73,6 @@ def stacked_weekly(
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    fig.tight_layout()
     return fig
 
 
@@ -85,7 +84,7 @@ def categories_over_time(analysis: Analysis) -> Figure:
 def rates_before_after(analysis: Analysis) -> Figure:
     """Failure rate per Codex job attempt, before and after, with 95% Wilson intervals and the rate printed."""
     rates = analysis.rates
-    fig, ax = plt.subplots(figsize=(9, 0.5 * max(len(rates), 2) + 1.4))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * max(len(rates), 2) + 1.4), layout="tight")
     ax.set_title("Failure rate by category, before and after the hardening")
     if rates.empty:
         ax.text(0.5, 0.5, "no Codex failures", ha="center", va="center", transform=ax.transAxes)
@@ -109,7 +108,6 @@ def rates_before_after(analysis: Analysis) -> Figure:
     ax.set_xlabel("% of Codex job attempts (95% Wilson interval)")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, loc="lower right")
-    fig.tight_layout()
     return fig
 
 
@@ -127,7 +125,7 @@ def fork_handling(analysis: Analysis, history) -> Figure:
     )
     prs = codex[codex["event"].isin(PR_EVENTS) & codex["window"].isin((Window.BEFORE, Window.AFTER))]
     table = prs.pivot_table(index=["window", "kind"], columns="outcome", values="job_id", aggfunc="count", fill_value=0)
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(8, 3.4), layout="tight")
     if table.empty:
         ax.text(0.5, 0.5, "no pull-request runs", ha="center", va="center", transform=ax.transAxes)
         return fig
@@ -147,7 +145,6 @@ def fork_handling(analysis: Analysis, history) -> Figure:
     ax.set_xlabel("Codex jobs on pull requests")
     ax.set_title("Fork PRs are skipped; same-repo PRs still run")
     ax.legend(frameon=False)
-    fig.tight_layout()
     return fig
 
 
@@ -161,7 +158,9 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    # Laid out once, as it is drawn (the figures are made with layout="tight"): a cropping `bbox_inches`
+    # would draw each figure a second time.
+    fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return buffer.getvalue()
 

@@ -24,14 +24,17 @@ from kit.errors import ReportError
 
 # Run before each notebook: nothing of the previous run's names, figures or folder is left.
 _RESET = """\
-import os as _os
-_os.chdir({folder!r})  # first: the previous report's folder is gone, and the reset reads the working folder
-get_ipython().run_line_magic("reset", "-f")
-get_ipython().execution_count = 1  # the notebook's cells are numbered from 1, as in a kernel of its own
-import sys as _sys
+import os as _os, sys as _sys
+_os.chdir({folder!r})
+_ip = get_ipython()
+_name = None
+_ip.displayhook.flush()  # the output cache (Out, _, _1 …) lets go of what earlier cells returned
+for _name in [_n for _n in _ip.user_ns if _n not in _ip.user_ns_hidden and not _n.startswith("_")]:
+    del _ip.user_ns[_name]
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
-del _sys
+_ip.execution_count = 1  # the notebook's cells are numbered from 1, as in a kernel of its own
+del _os, _sys, _ip, _name
 """
 _START_SECONDS = 60
 _RESET_SECONDS = 60
@@ -56,6 +59,7 @@ class KeptKernel:
         self.starts = 0  # kernels started: 1, unless one died
         self._km: Any = None
         self._sockets: str | None = None
+        self._unanswered = True
         self._clients: list[Any] = []
 
     def ready(self, folder: str) -> Any:
@@ -68,9 +72,7 @@ class KeptKernel:
             self._start()
             if not self._reset(folder):
                 self.shutdown()
-                raise ReportError(
-                    "a new notebook kernel did not answer; is the `python3` kernel (ipykernel) installed?"
-                )
+                raise ReportError(f"a new notebook kernel ({self.kernel_name}) did not answer: is ipykernel installed?")
         self.runs += 1
         return self._km
 
@@ -114,6 +116,7 @@ class KeptKernel:
             self._remove_sockets()
             raise ReportError(f"cannot start the notebook kernel {self.kernel_name!r}: {err}") from err
         self._km = km
+        self._unanswered = True
         self.starts += 1
 
     def _reset(self, folder: str) -> bool:
@@ -121,7 +124,9 @@ class KeptKernel:
         client = self._km.client()
         client.start_channels()
         try:
-            run_sync(client.wait_for_ready)(timeout=_START_SECONDS)
+            if self._unanswered:  # a kernel just started; one that answered before is asked straight away
+                run_sync(client.wait_for_ready)(timeout=_START_SECONDS)
+                self._unanswered = False
             reply = run_sync(client.execute_interactive)(
                 _RESET.format(folder=folder), store_history=False, timeout=_RESET_SECONDS, output_hook=lambda _: None
             )

@@ -7,6 +7,7 @@ never reaches any output (the fetch inside the notebook reads it from the enviro
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -127,8 +128,9 @@ def _render(
     try:
         if kept_kernel is not None:
             own = {"km": kept_kernel.ready(str(staging))}
-        papermill.execute_notebook(
-            str(NOTEBOOK), str(executed), parameters=params.to_notebook(), kernel_name=kernel, progress_bar=False,
+        # No output path: papermill would write the whole notebook (charts and all) at every cell; it is written once.
+        notebook = papermill.execute_notebook(
+            str(NOTEBOOK), None, parameters=params.to_notebook(), kernel_name=kernel, progress_bar=False,
             cwd=str(staging), report_mode=True, **own,
         )  # fmt: skip
     except papermill.PapermillExecutionError as err:
@@ -140,21 +142,27 @@ def _render(
     finally:
         if kept_kernel is not None:
             kept_kernel.finished()
+    nbformat.write(notebook, executed)
     report_path = staging / OUTPUTS[0]
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     if report:
         title = f"Codex reliability: {report['repo']} {report['workflow']}"
-        (staging / OUTPUTS[3]).write_text(export_html(executed, title), encoding="utf-8")
+        (staging / OUTPUTS[3]).write_text(export_html(notebook, title), encoding="utf-8")
     if not report or not all((staging / name).exists() for name in OUTPUTS):
         raise ReportError(f"the notebook ran but did not write every output;{kept}")
     return report
 
 
-def export_html(executed: Path, title: str = "Codex reliability report") -> str:
+def export_html(notebook: nbformat.NotebookNode, title: str = "Codex reliability report") -> str:
     """The executed notebook as one HTML file with no code and nothing loaded from the network."""
-    notebook = nbformat.read(executed, as_version=4)
+    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    return _REMOTE.sub("", body)
+
+
+@functools.cache
+def _exporter() -> HTMLExporter:
+    """One exporter a process: its templates are compiled once, not for every dashboard of a team report."""
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)  # fmt: skip
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    return _REMOTE.sub("", body)
+    return exporter
