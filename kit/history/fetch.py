@@ -157,14 +157,14 @@ class Fetcher:
             self.save(history)
             self.fetch_jobs(history)
             self.fetch_logs(history)
+            history.state.pop("stopped", None)
+            self.save(history)  # inside: Ctrl-C during the last save still leaves a cache that says it stopped
         except (GitHubError, KeyboardInterrupt) as stop:
             if not self.cache.fresh or len(history.runs):  # nothing fetched into nothing: leave no folder
                 said = scrub(str(stop) or "interrupted")  # GitHub's message can echo the token: never stored
                 history.state["stopped"] = said.replace(self.client.token, "***") if self.client.token else said
                 self.save(history)  # keep what was fetched; the next fetch resumes from here
             raise
-        history.state.pop("stopped", None)
-        self.save(history)
 
     def save(self, history: History) -> None:
         self.cache.save(history)
