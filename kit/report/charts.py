@@ -158,9 +158,9 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    # Laid out once, as it is drawn (the figures are made with layout="tight"): a cropping `bbox_inches`
-    # would draw each figure a second time.
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # Cropped to what was drawn, legends outside the axes included: a taxonomy of 20 categories and more has a
+    # legend taller than the figure, which the image grows to hold rather than cut.
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -38,6 +39,7 @@ del _os, _sys, _ip, _name
 """
 _START_SECONDS = 60
 _RESET_SECONDS = 60
+_SOCKETS_PREFIX = "codex-kit-kernel-"  # then the pid of the process that owns the kernel
 
 
 class QuietKernelManager(AsyncKernelManager):
@@ -67,12 +69,13 @@ class KeptKernel:
         self._close_clients()
         if self._km is None or not run_sync(self._km.is_alive)():
             self._start()
-        if not self._reset(folder):
-            # It died since the last run (or will not answer): a new one, which must answer.
+        if self._reset(folder) is not None:
+            # It died since the last run, will not answer or could not be emptied: a new one, which must do.
             self._start()
-            if not self._reset(folder):
+            why = self._reset(folder)
+            if why is not None:
                 self.shutdown()
-                raise ReportError(f"a new notebook kernel ({self.kernel_name}) did not answer: is ipykernel installed?")
+                raise ReportError(f"a new notebook kernel ({self.kernel_name}) could not be made ready: {why}")
         self.runs += 1
         return self._km
 
@@ -108,10 +111,14 @@ class KeptKernel:
 
         # Its sockets' files in a private folder, named by absolute path: papermill moves the process into each
         # report's folder, and relative names would then point the next client at sockets that are not there.
-        self._sockets = tempfile.mkdtemp(prefix="codex-kit-kernel-")
+        _sweep_sockets()
+        self._sockets = tempfile.mkdtemp(prefix=f"{_SOCKETS_PREFIX}{os.getpid()}-")
         km = _Tracked(kernel_name=self.kernel_name, ip=os.path.join(self._sockets, "kernel"))
         try:
-            run_sync(km.start_kernel)(cwd=os.getcwd())
+            # No input history: a kept kernel numbers each report's cells from 1 again, and IPython's history
+            # database refuses a line number it has seen in the session ("Session/line number was not unique")
+            # with a message printed into whatever cell runs then.
+            run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.enabled=False"])
         except Exception as err:
             self._remove_sockets()
             raise ReportError(f"cannot start the notebook kernel {self.kernel_name!r}: {err}") from err
@@ -119,25 +126,42 @@ class KeptKernel:
         self._unanswered = True
         self.starts += 1
 
-    def _reset(self, folder: str) -> bool:
-        """Empty the kernel and move it into `folder`; False when it does not answer or cannot be emptied."""
-        client = self._km.client()
-        client.start_channels()
+    def _reset(self, folder: str) -> str | None:
+        """Empty the kernel and move it into `folder`; why it could not be (None: it was)."""
         try:
+            client = self._km.client()
+            client.start_channels()
             if self._unanswered:  # a kernel just started; one that answered before is asked straight away
                 run_sync(client.wait_for_ready)(timeout=_START_SECONDS)
                 self._unanswered = False
             reply = run_sync(client.execute_interactive)(
                 _RESET.format(folder=folder), store_history=False, timeout=_RESET_SECONDS, output_hook=lambda _: None
             )
-        except (RuntimeError, TimeoutError):  # "Kernel died before replying", no answer in time
-            return False
+        except Exception as err:  # died before replying, no answer in time, sockets gone: a new kernel is due
+            return str(err) or type(err).__name__
         finally:
             self._close_clients()
-        return reply["content"].get("status") == "ok"
+        content = reply["content"]
+        if content.get("status") != "ok":
+            return f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
+        return None
 
     def _close_clients(self) -> None:
         while self._clients:
             client = self._clients.pop()
             with contextlib.suppress(Exception):  # a client of a dead kernel: nothing to close
                 client.stop_channels()
+
+
+def _sweep_sockets() -> None:
+    """Remove the socket folders of kernels whose owner is gone (a report worker killed before it could)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SOCKETS_PREFIX}*"):
+        owner = folder.name[len(_SOCKETS_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue

@@ -137,6 +137,8 @@ def _render(
         raise ReportError(f"the report notebook failed: {err.ename}: {err.evalue};{kept}") from err
     except DeadKernelError as err:
         raise ReportError(f"the report notebook's kernel died: {err};{kept}") from err
+    except (RuntimeError, TimeoutError) as err:  # nbclient: "Kernel didn't respond", "Kernel died before replying"
+        raise ReportError(f"the report notebook's kernel did not answer: {err};{kept}") from err
     except ReportError as err:
         raise ReportError(f"{err};{kept}") from err
     finally:

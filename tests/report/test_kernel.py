@@ -29,6 +29,26 @@ def _without_time(report: dict) -> dict:
     return {key: value for key, value in report.items() if key != "made_at"}
 
 
+def _outputs(notebook: Path) -> list[list[str]]:
+    """Each code cell's outputs: their kinds, and the text of what went to stdout or stderr."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [
+        [f"{out.output_type}:{out.get('name', '')}:{out.get('text', '')}" for out in cell.outputs]
+        for cell in cells
+        if cell.cell_type == "code"
+    ]
+
+
+def _run_code(kernel: KeptKernel, code: str) -> None:
+    """Run `code` in the kernel as a notebook cell would (between two reports)."""
+    client = kernel.ready(str(Path.cwd())).client()
+    client.start_channels()
+    try:
+        run_sync(client.execute_interactive)(code, timeout=60, output_hook=lambda _: None)
+    finally:
+        kernel.finished()
+
+
 def _ask(kernel: KeptKernel, folder: Path, expression: str) -> str:
     """What `expression` is in the kernel as the next report would find it."""
     km = kernel.ready(str(folder))
@@ -56,14 +76,19 @@ def test_reports_on_one_kept_kernel_are_the_ones_a_kernel_of_their_own_makes(kep
         cells = nbformat.read(result.notebook, as_version=4).cells
         numbers = [cell.execution_count for cell in cells if cell.cell_type == "code"]
         assert numbers == list(range(1, len(numbers) + 1)), "cells are numbered from 1, as in a kernel of their own"
+    # The same outputs cell by cell: nothing printed by the kernel's own bookkeeping (IPython's history once
+    # printed "Session/line number was not unique" into a dashboard made after another).
+    assert _outputs(second.notebook) == _outputs(alone.notebook)
     assert json.loads((tmp_path / "second" / "report.json").read_text()) == second.report
 
 
 def test_nothing_of_a_previous_report_is_left_in_the_kernel(kept: KeptKernel, tmp_path: Path) -> None:
     run_report(ReportParameters(out_dir=str(tmp_path / "report")), kept=kept)
+    _run_code(kept, "import matplotlib.pyplot as plt\nleft_open = plt.figure()")  # a figure nobody closed
     folder = tmp_path / "next"
     folder.mkdir()
-    assert _ask(kept, folder, "sorted(k for k in globals() if k in ('analysis', 'history', 'params', 'repo'))") == "[]"
+    names = "('analysis', 'history', 'params', 'repo', 'left_open', 'plt')"
+    assert _ask(kept, folder, f"sorted(k for k in globals() if k in {names})") == "[]"
     assert _ask(kept, folder, "__import__('matplotlib.pyplot').pyplot.get_fignums()") == "[]"
     assert _ask(kept, folder, "__import__('os').getcwd()") == repr(str(folder))
 
