@@ -32,6 +32,8 @@ _name = None
 _ip.displayhook.flush()  # the output cache (Out, _, _1 …) lets go of what earlier cells returned
 for _name in [_n for _n in _ip.user_ns if _n not in _ip.user_ns_hidden and not _n.startswith("_")]:
     del _ip.user_ns[_name]
+for _name in ("last_type", "last_value", "last_traceback"):  # a failed report's frames, and its tables
+    _sys.__dict__.pop(_name, None)
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
 _ip.execution_count = 1  # the notebook's cells are numbered from 1, as in a kernel of its own

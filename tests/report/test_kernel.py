@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -114,3 +117,19 @@ def test_a_report_that_fails_on_a_kept_kernel_says_why_and_the_next_one_runs(
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
     assert run_report(ReportParameters(out_dir=str(tmp_path / "good")), kept=kept).report["repo"]
     assert kept.starts == 1
+
+
+def test_the_socket_folder_of_a_killed_worker_is_swept_by_the_next_kernel(kept: KeptKernel, tmp_path: Path) -> None:
+    ended = subprocess.Popen(["true"])  # a process that has ended: its pid owns nothing any more
+    ended.wait()
+    left = Path(tempfile.gettempdir()) / f"codex-kit-kernel-{ended.pid}-left"
+    left.mkdir(exist_ok=True)
+    (left / "kernel-1").write_text("")
+    alive = Path(tempfile.mkdtemp(prefix=f"codex-kit-kernel-{os.getppid()}-"))  # a live owner's: kept
+    try:
+        kept.ready(str(tmp_path))
+        kept.finished()
+        assert not left.exists() and alive.exists()
+    finally:
+        shutil.rmtree(left, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
