@@ -17,6 +17,33 @@ def shared_dir() -> Path:
     return SHARED
 
 
+# Modules whose fixtures asked the GraphQL fake without ../shared's schema: what they built is not what their
+# tests judge (a fetch that "failed" for want of a schema), so each of their tests is skipped with the reason.
+_FIXTURES_WITHOUT_SCHEMA: set[str] = set()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    """Fixtures (often module-scoped, built once for many tests) that needed GraphQL without the schema skip
+    their module's tests, as a test asking it itself is skipped below."""
+    from tests.support.fake_graphql import ASKED_WITHOUT_SCHEMA, SCHEMA_ABSENT
+
+    module = getattr(getattr(item, "module", None), "__name__", "")
+    if module in _FIXTURES_WITHOUT_SCHEMA:
+        pytest.skip(SCHEMA_ABSENT)
+    ASKED_WITHOUT_SCHEMA.clear()
+    try:
+        result = yield
+    except Exception:
+        if not ASKED_WITHOUT_SCHEMA:
+            raise
+        result = None
+    if ASKED_WITHOUT_SCHEMA:
+        _FIXTURES_WITHOUT_SCHEMA.add(module)
+        pytest.skip(SCHEMA_ABSENT)
+    return result
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """A test that failed because the fake GitHub was asked GraphQL without ../shared's schema is skipped,
