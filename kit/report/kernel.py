@@ -44,6 +44,12 @@ _RESET_SECONDS = 60
 _SOCKETS_PREFIX = "codex-kit-kernel-"  # then the pid of the process that owns the kernel
 
 
+# The kernel's own log stays off the user's terminal: every shutdown first interrupts the kernel, which then
+# may log "KeyboardInterrupt caught in kernel" as an ERROR under codex-kit's one-line message. A cell's error
+# still reaches the report (papermill raises it with its name and value).
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 class QuietKernelManager(AsyncKernelManager):
     """The report's kernel talks over local sockets, not TCP: nothing on the network, and no
     "running over TCP without encryption" warning on every report."""
@@ -120,7 +126,8 @@ class KeptKernel:
             # No input history: a kept kernel numbers each report's cells from 1 again, and IPython's history
             # database refuses a line number it has seen in the session ("Session/line number was not unique")
             # with a message printed into whatever cell runs then.
-            run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.enabled=False"])
+            quiet = [*QUIET_KERNEL, "--HistoryManager.enabled=False"]
+            run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=quiet)
         except Exception as err:
             self._remove_sockets()
             raise ReportError(f"cannot start the notebook kernel {self.kernel_name!r}: {err}") from err

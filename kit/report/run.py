@@ -28,7 +28,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from kit.analysis.parameters import ReportParameters
 from kit.errors import ReportError, UsageError
 from kit.report.data import check_inputs
-from kit.report.kernel import KeptKernel, QuietKernelManager
+from kit.report.kernel import QUIET_KERNEL, KeptKernel, QuietKernelManager
 
 NOTEBOOK_NAME = "reliability_report.ipynb"
 # Package data (`kit.notebooks`, the checkout's top-level notebooks/ folder): the same lookup in a wheel,
@@ -124,7 +124,10 @@ def _render(
 ) -> dict[str, Any]:
     kept = _left_as_it_was(out_dir)
     executed = staging / OUTPUTS[2]
-    own: dict[str, Any] = {"kernel_manager_class": f"{QuietKernelManager.__module__}.QuietKernelManager"}
+    own: dict[str, Any] = {
+        "kernel_manager_class": f"{QuietKernelManager.__module__}.QuietKernelManager",
+        "extra_arguments": QUIET_KERNEL,
+    }
     try:
         if kept_kernel is not None:
             own = {"km": kept_kernel.ready(str(staging))}
