@@ -262,9 +262,10 @@ def rate_table(failures: pd.DataFrame, attempts: pd.DataFrame, taxonomy: Taxonom
     """Per category: failures per Codex job attempt before and after, Wilson intervals, Fisher p."""
     codex = failures[(failures["kind"] == "codex") & ~failures["category"].isin(NOT_FAILURES)]
     totals = {w.value: _count(attempts, w) for w in (Window.BEFORE, Window.AFTER)}
+    counted = codex.groupby(["category", "window"]).size().to_dict()
     rows = []
     for category in (taxonomy or load_taxonomy()).categories():
-        counts = {w: int(((codex["category"] == category) & (codex["window"] == w)).sum()) for w in totals}
+        counts = {w: int(counted.get((category, w), 0)) for w in totals}
         if not any(counts.values()):
             continue
         row = {"category": category}
