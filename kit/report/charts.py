@@ -19,7 +19,6 @@ from kit.report import palette
 from kit.taxonomy import NOT_FAILURES
 from kit.vocabulary import PR_EVENTS
 
-
 _BAR_DAYS = 6  # a week's bar, a day of gap to the next
 
 
