@@ -176,10 +176,10 @@ def classify(history: History, taxonomy: Taxonomy | None = None) -> pd.DataFrame
         picked[target] = picked["run_id"].map(runs[source])
     picked["latest_attempt"] = picked["run_attempt"] == picked["run_id"].map(latest)
     jobs = history.jobs
-    good = jobs[jobs["conclusion"] == "success"].groupby(["run_id", "name"])["run_attempt"].max()
-    pairs = zip(picked["run_id"].tolist(), picked["name"].tolist(), strict=True)
-    best = pd.Series(list(pairs), index=picked.index).map(good.to_dict())
-    picked["fixed_by_rerun"] = best.fillna(0).astype(int) > picked["run_attempt"]
+    good = jobs[(jobs["conclusion"] == "success") & jobs["run_id"].isin(picked["run_id"])]
+    best = good.groupby(["run_id", "name"], as_index=False)["run_attempt"].max().rename(columns={"run_attempt": "best"})
+    best = picked[["run_id", "name"]].merge(best, on=["run_id", "name"], how="left")["best"]  # in picked's order
+    picked["fixed_by_rerun"] = best.fillna(0).to_numpy() > picked["run_attempt"].to_numpy()
     rules_by_scope = {scope: taxonomy.for_scope(scope) for scope in ("codex", "db")}
     failed_steps = _failed_steps(history.steps, set(picked["job_id"]))
     rows = []

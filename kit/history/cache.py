@@ -122,14 +122,17 @@ class HistoryCache:
     # --- reading ------------------------------------------------------------------------------------
     def load(self) -> History:
         self.refuse_older_layout()
-        history = History.empty()
         self.on_disk = {}
+        tables: dict[str, pd.DataFrame] = {}
         for name in KEYS:
             path = self.table_path(name)
             if path.exists():
                 raw = read_bytes(path)
                 self.on_disk[name] = hashlib.sha256(raw).hexdigest()
-                setattr(history, name, typed(name, _table(path, raw, name)))
+                tables[name] = _table(path, raw, name)  # typed as it is read
+            else:
+                tables[name] = typed(name, pd.DataFrame())
+        history = History(**tables)
         state_path = self.folder / layout.STATE
         if state_path.exists():
             history.state = read_state(state_path)

@@ -136,6 +136,8 @@ def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if column.name not in frame:
             frame[column.name] = None
         values = frame[column.name]
+        if _already(values, column.type):
+            continue  # as read from a table file: nothing to convert (a report reads hundreds of thousands of rows)
         if pa.types.is_timestamp(column.type):
             frame[column.name] = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
         elif pa.types.is_integer(column.type):
@@ -145,3 +147,15 @@ def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             frame[column.name] = values.fillna("").astype(str)
     return frame[COLUMNS[name]]
+
+
+def _already(values: pd.Series, kind: pa.DataType) -> bool:
+    """Whether `typed` would leave this column as it is: the dtype it gives, and no gap to fill."""
+    dtype = values.dtype
+    if pa.types.is_timestamp(kind):
+        return isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"
+    if pa.types.is_integer(kind):
+        return dtype == "int64"
+    if pa.types.is_boolean(kind):
+        return dtype == "bool"
+    return isinstance(dtype, pd.StringDtype) and not values.hasnans

@@ -6,10 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import io
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -168,17 +172,64 @@ def db_failures_over_time(analysis: Analysis) -> Figure:
     return _stacked_weekly(analysis, db, "DB function test failures", "DB test failures per week", 3.2)
 
 
-def png(fig: Figure, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes (closed afterwards): what the notebook shows and the team page embeds."""
-    import io
+# Room around the axes for what is drawn outside them (tick labels, titles, a legend to the right, a long
+# legend below): the canvas is this much larger on every side, and the image is cropped to what was painted.
+_ROOM_INCHES = 2.5
+_PAD_INCHES = 0.1  # the border kept around what was painted, as savefig's bbox_inches="tight" keeps
 
-    buffer = io.BytesIO()
-    # Cropped to what was drawn, legends outside the axes included: a taxonomy of 20 categories and more has a
-    # legend taller than the figure, which the image grows to hold rather than cut. The cropping also makes the
-    # layout: the figures have no layout engine (tight layout would lay out all the text a second time).
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+
+def png(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes (closed afterwards): what the notebook shows and the team page embeds.
+
+    Cropped to what was drawn, legends outside the axes included: a taxonomy of 20 categories and more
+    has a legend taller than the figure, which the image grows to hold rather than cut. The figure is
+    drawn once, on a canvas with room on every side, and cropped to its painted pixels; savefig's own
+    cropping lays out and draws everything twice (half a dashboard's chart time). A figure whose
+    drawing reaches the canvas's edge (it may go on beyond) is saved by savefig's cropping, which sees
+    every artist wherever it lies.
+    """
+    try:
+        _make_room(fig, _ROOM_INCHES)
+        fig.set_dpi(dpi)
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())
+        paper = np.round(np.asarray(matplotlib.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
+        crop = _painted(pixels, paper, round(_PAD_INCHES * dpi))
+        buffer = io.BytesIO()
+        if crop is not None:
+            kept = pixels[crop] if paper[3] < 255 else pixels[crop][..., :3]  # opaque paper: no alpha to keep
+            PIL.Image.fromarray(np.ascontiguousarray(kept)).save(buffer, format="png")
+        else:
+            fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=_PAD_INCHES)
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def _painted(pixels: np.ndarray, paper: np.ndarray, pad: int) -> tuple[slice, slice] | None:
+    """Rows and columns of the RGBA `pixels` that differ from `paper`, `pad` pixels around them; None
+    when they touch the canvas's edge (or nothing was painted)."""
+    # A pixel's four bytes compared as one number: 60 times faster than comparing the bytes.
+    ink = pixels.view(np.uint32)[..., 0] != paper.view(np.uint32)[0]
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    height, width = ink.shape
+    if not len(rows) or rows[0] == 0 or columns[0] == 0 or rows[-1] == height - 1 or columns[-1] == width - 1:
+        return None
+    top, bottom = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, height)
+    left, right = max(columns[0] - pad, 0), min(columns[-1] + 1 + pad, width)
+    return slice(top, bottom), slice(left, right)
+
+
+def _make_room(fig: Figure, inches: float) -> None:
+    """Grow the figure by `inches` on every side, each axes keeping its size and place in inches."""
+    width, height = fig.get_size_inches()
+    places = [(ax, ax.get_position()) for ax in fig.axes]
+    fig.set_size_inches(width + 2 * inches, height + 2 * inches)
+    wide, high = width + 2 * inches, height + 2 * inches
+    for ax, place in places:
+        ax.set_position([(place.x0 * width + inches) / wide, (place.y0 * height + inches) / high,
+                         place.width * width / wide, place.height * height / high])  # fmt: skip
 
 
 def show(fig: Figure, dpi: int = 110):
