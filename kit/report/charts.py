@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import io
+import math
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -173,9 +174,9 @@ def db_failures_over_time(analysis: Analysis) -> Figure:
 
 
 # Room around the axes for what is drawn outside them (tick labels, titles, a legend to the right, a long
-# legend below): the canvas is this much larger on every side, and the image is cropped to what was painted.
+# legend below): the canvas is this much larger on every side, and the image is cropped to what was drawn.
 _ROOM_INCHES = 2.5
-_PAD_INCHES = 0.1  # the border kept around what was painted, as savefig's bbox_inches="tight" keeps
+_PAD_INCHES = 0.1  # the border kept around what was drawn, as savefig's bbox_inches="tight" keeps
 
 
 def png(fig: Figure, dpi: int = 110) -> bytes:
@@ -183,42 +184,29 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
 
     Cropped to what was drawn, legends outside the axes included: a taxonomy of 20 categories and more
     has a legend taller than the figure, which the image grows to hold rather than cut. The figure is
-    drawn once, on a canvas with room on every side, and cropped to its painted pixels; savefig's own
-    cropping lays out and draws everything twice (half a dashboard's chart time). A figure whose
-    drawing reaches the canvas's edge (it may go on beyond) is saved by savefig's cropping, which sees
-    every artist wherever it lies.
+    drawn once, on a canvas with room on every side, and its pixels cropped to the box of everything
+    drawn; savefig's own cropping lays out and draws everything twice (a third of a dashboard's chart
+    time). A figure whose box goes beyond that canvas is saved by savefig's cropping, which is never cut.
     """
     try:
         _make_room(fig, _ROOM_INCHES)
         fig.set_dpi(dpi)
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
-        pixels = np.asarray(canvas.buffer_rgba())
-        paper = np.round(np.asarray(matplotlib.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
-        crop = _painted(pixels, paper, round(_PAD_INCHES * dpi))
+        drawn = fig.get_tightbbox(canvas.get_renderer()).padded(_PAD_INCHES)
+        width, height = canvas.get_width_height()
+        left, right = math.floor(drawn.x0 * dpi), math.ceil(drawn.x1 * dpi)
+        bottom, top = math.floor(drawn.y0 * dpi), math.ceil(drawn.y1 * dpi)
         buffer = io.BytesIO()
-        if crop is not None:
-            kept = pixels[crop] if paper[3] < 255 else pixels[crop][..., :3]  # opaque paper: no alpha to keep
-            PIL.Image.fromarray(np.ascontiguousarray(kept)).save(buffer, format="png")
+        if 0 <= left < right <= width and 0 <= bottom < top <= height:
+            pixels = np.asarray(canvas.buffer_rgba())[height - top : height - bottom, left:right]
+            opaque = pixels[..., :3] if fig.get_facecolor()[3] == 1 else pixels  # no alpha to keep on opaque paper
+            PIL.Image.fromarray(np.ascontiguousarray(opaque)).save(buffer, format="png")
         else:
             fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=_PAD_INCHES)
         return buffer.getvalue()
     finally:
         plt.close(fig)
-
-
-def _painted(pixels: np.ndarray, paper: np.ndarray, pad: int) -> tuple[slice, slice] | None:
-    """Rows and columns of the RGBA `pixels` that differ from `paper`, `pad` pixels around them; None
-    when they touch the canvas's edge (or nothing was painted)."""
-    # A pixel's four bytes compared as one number: 60 times faster than comparing the bytes.
-    ink = pixels.view(np.uint32)[..., 0] != paper.view(np.uint32)[0]
-    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    height, width = ink.shape
-    if not len(rows) or rows[0] == 0 or columns[0] == 0 or rows[-1] == height - 1 or columns[-1] == width - 1:
-        return None
-    top, bottom = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, height)
-    left, right = max(columns[0] - pad, 0), min(columns[-1] + 1 + pad, width)
-    return slice(top, bottom), slice(left, right)
 
 
 def _make_room(fig: Figure, inches: float) -> None:

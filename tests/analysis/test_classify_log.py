@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kit.analysis.classify import NO_LINE_KEPT, classify, classify_log, fallback_evidence
+from kit.analysis.classify import NO_LINE_KEPT, classify, classify_log, fallback_evidence, name_lines
 from kit.analysis.criteria import analyse
 from kit.history.schema import LogStatus
 from kit.sample import Scenario, generate
-from kit.taxonomy import LOG_GONE, NO_LOG, UNNAMED, UNRECOGNISED
+from kit.taxonomy import LOG_GONE, NO_LOG, UNNAMED, UNRECOGNISED, load_taxonomy
 
 RAW_LOG = (
     "\ufeff2026-06-01T10:00:00.1234567Z ##[group]Run openai/codex-action@v1\n"
@@ -104,3 +104,27 @@ def test_a_fetched_log_with_no_kept_line_still_has_evidence() -> None:
 def test_a_verdict_unpacks_as_category_rule_line_number_and_line() -> None:
     category, rule, line_no, line = classify_log(RAW_LOG)
     assert (category, rule, line_no) == ("quota-exhausted", "quota", 3) and line.startswith("ERROR: Quota")
+
+
+def test_every_failure_is_named_by_its_own_lines_and_its_own_scope() -> None:
+    """Identical kept lines are named once per scope: a Codex job and a DB job with the same lines are each
+    judged by their own scope's rules, and every row says what its lines alone say."""
+    history = generate(Scenario()).history()
+    failed = classify(history)
+    db_job = failed[failed["kind"] == "db"]["job_id"].iloc[0]
+    codex_jobs = failed[(failed["kind"] == "codex") & (failed["category"] != "skipped-on-fork")]["job_id"]
+    lines = history.log_lines
+    copied = lines[lines["job_id"] == db_job].assign(job_id=codex_jobs.iloc[0])
+    history.log_lines = pd.concat([lines[lines["job_id"] != codex_jobs.iloc[0]], copied], ignore_index=True)
+    rows = classify(history).set_index("job_id")
+    assert rows.loc[db_job, "category"].startswith("db-")
+    assert not rows.loc[codex_jobs.iloc[0], "category"].startswith("db-")
+    taxonomy = load_taxonomy()
+    kept = history.log_lines.sort_values(["job_id", "line_no"]).groupby("job_id")
+    by_job = {job: list(zip(frame["line_no"], frame["text"], strict=True)) for job, frame in kept}
+    named = rows[rows["rule"].isin([rule.id for rule in taxonomy.rules])]
+    assert len(named) > 100
+    for job_id, row in named.iterrows():
+        scope = "db" if row["kind"] == "db" else "codex"
+        match = name_lines(by_job[job_id], taxonomy.for_scope(scope))
+        assert (match.rule.category, match.line_no, match.line) == (row["category"], row["line_no"], row["line"])

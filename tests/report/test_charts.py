@@ -29,3 +29,36 @@ def test_a_legend_of_every_category_fits_in_the_image() -> None:
     # Text measured at the figure's 100 dpi and drawn at 110 differs by a few pixels, nothing more.
     assert abs(height - (kept.height + 0.2) * dpi) < 0.01 * height
     assert abs(width - (kept.width + 0.2) * dpi) < 0.01 * width
+
+
+def _saved_by_matplotlib(fig) -> tuple[int, int]:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", pad_inches=0.1)
+    return Image.open(buffer).size
+
+
+def test_a_chart_is_cropped_as_matplotlib_crops_it() -> None:
+    """Drawn once and cropped to the box of what was drawn: the image matplotlib's own cropping makes, give
+    or take a pixel of rounding."""
+    weeks = pd.date_range("2026-08-03", periods=8, freq="W-MON")
+    weekly = pd.DataFrame({"invalid-key": range(8), "sandbox": [3] * 8}, index=weeks)
+    expected = _saved_by_matplotlib(charts.stacked_weekly(weekly, "Codex failures", "per week", 4.2))
+    width, height = Image.open(
+        io.BytesIO(charts.png(charts.stacked_weekly(weekly, "Codex failures", "per week", 4.2)))
+    ).size
+    assert abs(width - expected[0]) <= 3 and abs(height - expected[1]) <= 3
+
+
+def test_what_is_drawn_beyond_the_room_around_the_axes_is_kept() -> None:
+    """A text far outside the axes reaches the canvas's edge: the image is then matplotlib's crop, not cut."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.text(-3.0, 0.5, "far to the left", transform=ax.transAxes)  # 3 axes widths: beyond the 2.5-inch room
+    fig2, ax2 = plt.subplots(figsize=(4, 3))
+    ax2.plot([0, 1], [0, 1])
+    ax2.text(-3.0, 0.5, "far to the left", transform=ax2.transAxes)
+    width, height = Image.open(io.BytesIO(charts.png(fig))).size
+    assert (width, height) == _saved_by_matplotlib(fig2)
+    assert width > 4 * 110 * 1.5  # the far text is in the image
