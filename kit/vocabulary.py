@@ -19,6 +19,8 @@ KIT_STEP_NAMES: Final = (PREPARE_STEP_NAME, PREFLIGHT_STEP_NAME, CONTRACT_STEP_N
 
 PREFLIGHT_ID: Final = "codex-preflight"
 CODEX_ACTION: Final = "openai/codex-action"
+# A local action (`uses: ./folder`) is the folder's action file, by the first of these names it holds.
+LOCAL_ACTION_FILES: Final = ("action.yml", "action.yaml")
 
 # Environment variables the kit's own steps read. CODEX_KIT_STEP ties a kit step to the Codex
 # step it serves, which is how a second run of the patch recognises work it already did.

@@ -1,9 +1,13 @@
 """Which repositories of an organisation run Codex, and which of their workflows: asked through ghapi.
 
-A team fetch needs, for each repository, the workflow files that use `openai/codex-action`. They
-are found with one request per 100 of the organisation's repositories (`GET /orgs/{org}/repos`,
-archived ones left out), one per repository for its workflows (`GET /repos/{r}/actions/workflows`)
-and one per workflow file for its text (`GET /repos/{r}/contents/{path}`). Every one of them is
+A team fetch needs, for each repository, the workflow files that use `openai/codex-action`: in a
+step of their own, or through a local composite action (`uses: ./.github/actions/review`) or a local
+reusable workflow (`uses: ./.github/workflows/review.yml`) that does, at most four such hops away
+(the caller is the workflow whose runs hold the Codex jobs). They are found with one request per 100
+of the organisation's repositories (`GET /orgs/{org}/repos`, archived ones left out), one per
+repository for its workflows (`GET /repos/{r}/actions/workflows`), one per workflow file for its text
+(`GET /repos/{r}/contents/{path}`) and one or two per local action or reusable workflow a workflow
+without a Codex step of its own names (`action.yml`, else `action.yaml`). Every one of them is
 conditional: the ETags and what each answer said are kept (`Discovery.etags`), so a second
 discovery of an unchanged organisation is answered 304 throughout and costs nothing against the
 rate limit. A repository that cannot be read (403, 404) is one member with that note; the others
@@ -19,14 +23,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kit.errors import GitHubError
-from kit.history.client import BudgetSpent, GitHubClient, RateLimited
+from kit.history.client import BudgetSpent, GitHubClient, Missing, RateLimited
 from kit.history.locations import GITHUB_API_URL, split_repo
 from kit.history.token import scrub
-from kit.vocabulary import CODEX_ACTION
+from kit.vocabulary import CODEX_ACTION, LOCAL_ACTION_FILES
 
 WORKFLOWS_FOLDER = ".github/workflows/"
 _USES_CODEX = re.compile(rf"^\s*(?:-\s*)?uses\s*:\s*[\"']?{re.escape(CODEX_ACTION)}@", re.IGNORECASE | re.MULTILINE)
+# `uses: ./<path>`: a local action's folder or a local reusable workflow's file (a step's or a job's `uses:`).
+_LOCAL_USES = re.compile(r"^\s*(?:-\s*)?uses\s*:\s*[\"']?\./([^\"'\s#]*)", re.IGNORECASE | re.MULTILINE)
+_HOPS = 4  # local actions using local actions: a longer chain (or a loop) is not followed further
 PER_PAGE = 100
+# A discovery's files of one repository: (uses codex-action itself, the local files it uses), None when absent.
+_Read = dict[str, "tuple[bool, list[str]] | None"]
 
 
 @dataclass
@@ -53,6 +62,21 @@ class Discovery:
 def uses_codex(text: str) -> bool:
     """A workflow whose steps use openai/codex-action (`uses:` at any ref, in any quoting)."""
     return bool(_USES_CODEX.search(text))
+
+
+def local_uses(text: str) -> list[str]:
+    """The repository files a workflow or action's local `uses: ./…` lead to, in order: a reusable workflow's
+    file as named, a local action's action files by preference. A path that climbs out (`..`) is never followed."""
+    files: list[str] = []
+    for found in _LOCAL_USES.finditer(text):
+        ref = found.group(1).strip("/")
+        if ".." in ref.split("/"):
+            continue
+        if ref.endswith((".yml", ".yaml")) and ref.startswith(WORKFLOWS_FOLDER):
+            files.append(ref)
+        else:
+            files += [f"{ref}/{name}" if ref else name for name in LOCAL_ACTION_FILES]
+    return list(dict.fromkeys(files))
 
 
 class AccountClient(GitHubClient):
@@ -100,7 +124,8 @@ def _repo_names(describe: str, data: Any) -> tuple[list[str], int]:
 
 
 def codex_workflows(client: GitHubClient) -> list[str]:
-    """The repository's workflow files (under .github/workflows) that use codex-action, by file name."""
+    """The repository's workflow files (under .github/workflows) that use codex-action, by file name:
+    in a step of their own or through the local actions and reusable workflows they use."""
     repo = client.repo.lower()
     describe = f"the workflows of {client.repo}"
     reply = client.call(
@@ -108,16 +133,56 @@ def codex_workflows(client: GitHubClient) -> list[str]:
         keep=lambda data: _workflow_paths(describe, data), per_page=PER_PAGE,
     )  # fmt: skip
     paths = reply.data if reply.status == 304 else _workflow_paths(describe, reply.data)
-    found = []
-    for path in paths:
-        where = f"{path} of {client.repo}"
-        text = client.call(
-            where, client.api.repos.get_content, path, etag_key=f"file|{repo}|{path}",
-            keep=lambda data, w=where: uses_codex(_file_text(w, data)),
+    read: _Read = {}
+    return [path.rsplit("/", 1)[-1] for path in paths if _reaches_codex(client, path, read)]
+
+
+def _reaches_codex(client: GitHubClient, path: str, read: _Read, hops: int = 0) -> bool:
+    """Whether the file at `path` uses codex-action, itself or through the local files it uses."""
+    said = _source(client, path, read, required=hops == 0)
+    if said is None:
+        return False
+    direct, uses = said
+    if direct:
+        return True
+    if hops >= _HOPS:
+        return False
+    followed: set[str] = set()  # a local action's folder: its first action file that exists is the one
+    for used in uses:
+        folder = used.rsplit("/", 1)[0] if used.endswith(LOCAL_ACTION_FILES) else used
+        if folder in followed or _source(client, used, read, required=False) is None:
+            continue
+        followed.add(folder)
+        if _reaches_codex(client, used, read, hops + 1):
+            return True
+    return False
+
+
+def _source(client: GitHubClient, path: str, read: _Read, required: bool) -> tuple[bool, list[str]] | None:
+    """(uses codex-action itself, the local files it uses) of a repository file, asked once a discovery;
+    None for a file that is not there, unless `required` (a workflow GitHub listed: its absence is a problem)."""
+    if path in read:
+        return read[path]
+    where = f"{path} of {client.repo}"
+    try:
+        reply = client.call(
+            where, client.api.repos.get_content, path, etag_key=f"source|{client.repo.lower()}|{path}",
+            keep=lambda data: _summary(where, data),
         )  # fmt: skip
-        if text.data if text.status == 304 else uses_codex(_file_text(where, text.data)):
-            found.append(path.rsplit("/", 1)[-1])
-    return found
+    except Missing:
+        if required:
+            raise
+        read[path] = None
+        return None
+    direct, uses = reply.data if reply.status == 304 else _summary(where, reply.data)
+    read[path] = (bool(direct), [str(u) for u in uses])
+    return read[path]
+
+
+def _summary(describe: str, data: Any) -> list[Any]:
+    """What a file's answer stands for on a later 304: [uses codex-action itself, the local files it uses]."""
+    text = _file_text(describe, data)
+    return [uses_codex(text), local_uses(text)]
 
 
 def _workflow_paths(describe: str, data: Any) -> list[str]:

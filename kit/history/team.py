@@ -96,7 +96,8 @@ def read_repos_file(path: Path) -> list[str]:
 def discovery_cost(team: Team) -> str:
     """What discovery will ask, said before it asks (its size is known only once the org is listed)."""
     parts = [f"1 request per 100 repositories of {team.org}"] if team.org else []
-    parts += ["1 per repository (its workflows) and 1 per workflow file (its text)"]
+    parts += ["1 per repository (its workflows), 1 per workflow file (its text) and 1 or 2 per local action or "
+              "reusable workflow a workflow without a Codex step of its own uses"]  # fmt: skip
     return f"discovery: {', '.join(parts)}; answers unchanged since the last team fetch are 304s, free"
 
 

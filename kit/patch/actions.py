@@ -24,9 +24,8 @@ from kit.patch import yamlread
 from kit.patch.locate import is_codex_step, local_ref
 from kit.patch.source import Source
 from kit.textfile import searchable_text
-from kit.vocabulary import CODEX_ACTION
+from kit.vocabulary import CODEX_ACTION, LOCAL_ACTION_FILES
 
-ACTION_FILES = ("action.yml", "action.yaml")
 _REMOTE = re.compile(r"^(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+)(?P<path>/[^@]*)?@(?P<ref>\S+)$")
 
 
@@ -45,7 +44,7 @@ class LocalAction:
 
 
 def action_file(source: Source, ref: str) -> str | None:
-    files = (PurePosixPath(ref, name).as_posix() for name in ACTION_FILES)  # `./` as a Path drops it
+    files = (PurePosixPath(ref, name).as_posix() for name in LOCAL_ACTION_FILES)  # `./` as a Path drops it
     return next((rel for rel in files if source.is_file(rel)), None)
 
 
