@@ -246,15 +246,16 @@ def _verdict(
         "job_name": job.name, "job_conclusion": job.conclusion, "codex_conclusion": job.codex_conclusion,
         "hardened": job.hardened, "log_status": job.log_status,
     }  # fmt: skip
+    if job.kind == "fork-skip":
+        said = any(parse_kit_message(text) for _, text in lines)
+        return {**base, "kit_message": said, "category": "skipped-on-fork", "rule": "", "server_info": False,
+                "line_no": 0, "line": "skipped: fork pull requests get no secrets"}  # fmt: skip
     scope = "db" if job.kind == "db" else "codex"
     key = (scope, tuple(lines))
     said = named.get(key)
     if said is None:
         said = named[key] = name_lines(lines, rules_by_scope[scope]), any(parse_kit_message(t) for _, t in lines)
     match, base["kit_message"] = said
-    if job.kind == "fork-skip":
-        return {**base, "category": "skipped-on-fork", "rule": "", "server_info": False, "line_no": 0,
-                "line": "skipped: fork pull requests get no secrets"}  # fmt: skip
     codex_failed = job.codex_conclusion in BAD or job.conclusion in ("failure", "timed_out")
     unread = job.log_status != LogStatus.FETCHED and not lines
     if match.rule is None and not codex_failed and job.kind == "codex" and not unread:

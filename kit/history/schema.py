@@ -15,6 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -158,4 +159,5 @@ def _already(values: pd.Series, kind: pa.DataType) -> bool:
         return dtype == "int64"
     if pa.types.is_boolean(kind):
         return dtype == "bool"
-    return isinstance(dtype, pd.StringDtype) and not values.hasnans
+    # The tables' strings are pandas' "str" (missing is NaN), not "string" (missing is pd.NA, whose truth is an error).
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan and not values.hasnans

@@ -87,7 +87,11 @@ def stacked_weekly(
         if total:
             ax.text(x + _BAR_DAYS / 2, total, str(int(total)), ha="center", va="bottom", fontsize=8)
     ax.xaxis_date()
-    ax.set_xlim(starts.min() - 1, starts.max() + _BAR_DAYS + 1)
+    low, high = starts.min() - 1, starts.max() + _BAR_DAYS + 1
+    if cutover_at is not None:  # the hardening line is shown even when it falls before or after every bar
+        at = mdates.date2num(cutover_at.tz_convert(None).to_pydatetime())
+        low, high = min(low, at - 1), max(high, at + 1)
+    ax.set_xlim(low, high)
     ax.set_ylim(0, bottom.max() * 1.18 + 1)
     _mark_cutover(ax, cutover_at)
     ax.set_ylabel(ylabel)
@@ -183,30 +187,44 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
     """The figure as PNG bytes (closed afterwards): what the notebook shows and the team page embeds.
 
     Cropped to what was drawn, legends outside the axes included: a taxonomy of 20 categories and more
-    has a legend taller than the figure, which the image grows to hold rather than cut. The figure is
-    drawn once, on a canvas with room on every side, and its pixels cropped to the box of everything
-    drawn; savefig's own cropping lays out and draws everything twice (a third of a dashboard's chart
-    time). A figure whose box goes beyond that canvas is saved by savefig's cropping, which is never cut.
+    has a legend taller than the figure, which the image grows to hold rather than cut.
     """
     try:
-        _make_room(fig, _ROOM_INCHES)
-        fig.set_dpi(dpi)
-        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-        canvas.draw()
-        drawn = fig.get_tightbbox(canvas.get_renderer()).padded(_PAD_INCHES)
-        width, height = canvas.get_width_height()
-        left, right = math.floor(drawn.x0 * dpi), math.ceil(drawn.x1 * dpi)
-        bottom, top = math.floor(drawn.y0 * dpi), math.ceil(drawn.y1 * dpi)
         buffer = io.BytesIO()
-        if 0 <= left < right <= width and 0 <= bottom < top <= height:
-            pixels = np.asarray(canvas.buffer_rgba())[height - top : height - bottom, left:right]
-            opaque = pixels[..., :3] if fig.get_facecolor()[3] == 1 else pixels  # no alpha to keep on opaque paper
-            PIL.Image.fromarray(np.ascontiguousarray(opaque)).save(buffer, format="png")
-        else:
+        if not _drawn_once(fig, dpi, buffer):
             fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=_PAD_INCHES)
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _drawn_once(fig: Figure, dpi: int, buffer: io.BytesIO) -> bool:
+    """Draw the figure once, on a canvas with room on every side, and write its pixels cropped to the box
+    of everything drawn: savefig's own cropping lays out and draws everything twice (a third of a
+    dashboard's chart time). False, with nothing written, for a figure this cannot serve: one with a
+    layout engine or artists of its own (they would not keep their place as the canvas grows), or whose
+    drawing goes beyond the canvas; savefig's cropping, never cut, serves those."""
+    plain = (
+        fig.get_layout_engine() is None and fig.patch.get_visible() and not fig.subfigs
+        and not (fig.texts or fig.legends or fig.images or fig.lines or fig.patches or fig.artists)
+        and not (fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel())
+    )  # fmt: skip
+    if not plain:
+        return False
+    _make_room(fig, _ROOM_INCHES)  # axes keep their size and their place to one another: savefig's crop is the same
+    fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    drawn = fig.get_tightbbox(canvas.get_renderer()).padded(_PAD_INCHES)
+    width, height = canvas.get_width_height()
+    left, right = math.floor(drawn.x0 * dpi), math.ceil(drawn.x1 * dpi)
+    bottom, top = math.floor(drawn.y0 * dpi), math.ceil(drawn.y1 * dpi)
+    if not (0 <= left < right <= width and 0 <= bottom < top <= height):
+        return False
+    pixels = np.asarray(canvas.buffer_rgba())[height - top : height - bottom, left:right]
+    opaque = pixels[..., :3] if fig.get_facecolor()[3] == 1 else pixels  # no alpha to keep on opaque paper
+    PIL.Image.fromarray(np.ascontiguousarray(opaque)).save(buffer, format="png", dpi=(dpi, dpi))
+    return True
 
 
 def _make_room(fig: Figure, inches: float) -> None:

@@ -24,4 +24,13 @@ def test_a_typed_table_is_its_own_typed_form() -> None:
     jobs = typed("jobs", pd.DataFrame({"job_id": [3], "name": ["db"], "started_at": ["2026-09-01T10:00:00Z"]}))
     again = typed("jobs", jobs)
     pd.testing.assert_frame_equal(again, jobs)
-    assert again is not jobs  # a copy: the caller's table is never changed under it
+    again.loc[0, "name"] = "changed"
+    assert jobs.loc[0, "name"] == "db"  # a copy: the caller's table is never changed under it
+
+
+def test_a_string_column_with_missing_values_of_its_own_kind_is_made_the_tables_kind() -> None:
+    """pandas' "string" dtype (missing is pd.NA, whose truth is an error) is not the tables' "str" (NaN)."""
+    names = pd.Series(["review", "db"], dtype="string")
+    jobs = typed("jobs", pd.DataFrame({"job_id": [1, 2], "name": names}))
+    assert jobs["name"].dtype == typed("jobs", pd.DataFrame({"name": ["x"]}))["name"].dtype
+    assert jobs["name"].dtype != names.dtype

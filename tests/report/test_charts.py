@@ -62,3 +62,33 @@ def test_what_is_drawn_beyond_the_room_around_the_axes_is_kept() -> None:
     width, height = Image.open(io.BytesIO(charts.png(fig))).size
     assert (width, height) == _saved_by_matplotlib(fig2)
     assert width > 4 * 110 * 1.5  # the far text is in the image
+
+
+def test_a_hardening_after_every_bar_is_still_drawn_on_the_chart() -> None:
+    """A cutover outside the weeks drawn (no failure since the hardening: the hoped-for outcome) widens the
+    axis to hold its line; its label stays on the chart, and the image is as wide as with a cutover inside."""
+    import matplotlib.dates as mdates
+
+    weeks = pd.date_range("2026-08-03", periods=4, freq="W-MON")
+    weekly = pd.DataFrame({"invalid-key": [4, 2, 1, 3]}, index=weeks)
+    late, inside = pd.Timestamp("2026-10-15", tz="UTC"), pd.Timestamp("2026-08-12", tz="UTC")
+    fig = charts.stacked_weekly(weekly, "Codex failures", "per week", 4.2, late)
+    low, high = fig.axes[0].get_xlim()
+    assert low < mdates.date2num(late.tz_convert(None).to_pydatetime()) < high
+    wide = Image.open(io.BytesIO(charts.png(fig))).size[0]
+    usual = Image.open(io.BytesIO(charts.png(charts.stacked_weekly(weekly, "Codex failures", "per week", 4.2, inside))))
+    assert abs(wide - usual.size[0]) <= 0.05 * usual.size[0]
+
+
+def test_a_figure_with_artists_of_its_own_is_cropped_by_matplotlib() -> None:
+    """A layout engine or a figure title would not keep its place on the grown canvas: savefig crops those."""
+    import matplotlib.pyplot as plt
+
+    for make in (lambda: plt.subplots(figsize=(6, 3), layout="tight"), lambda: plt.subplots(figsize=(6, 3))):
+        fig, ax = make()
+        ax.plot([0, 1], [0, 1])
+        fig.suptitle("a title of the figure's own")
+        twin, twin_ax = make()
+        twin_ax.plot([0, 1], [0, 1])
+        twin.suptitle("a title of the figure's own")
+        assert Image.open(io.BytesIO(charts.png(fig))).size == _saved_by_matplotlib(twin)
