@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+# The fakes are servers on this machine, which a proxy of the machine's (set for its package installs, say)
+# cannot reach: the kit goes through the environment's proxy, so the tests run without one
+# (tests/history/test_proxy.py sets its own).
+for _name in PROXY_VARIABLES:
+    os.environ.pop(_name, None)
+    os.environ.pop(_name.lower(), None)
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,12 @@ from typing import Any
 
 import httpcore2
 import httpx2
+from httpx2._utils import URLPattern, get_environment_proxies
+
+from kit.errors import UsageError
 
 ACCEPTED_ENCODINGS = "gzip, deflate"  # the ones decoded (and capped) here; no other is asked for
+_POOL = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}  # httpx's defaults
 
 
 class AnswerRefused(Exception):
@@ -50,13 +54,13 @@ class LimitedTransport(httpx2.HTTPTransport):
         self.budget = Budget()
         # httpx builds its pool without a way to pass a network backend; this one is the same pool
         # (httpx's default limits) over a backend that bounds every socket operation by the deadline.
-        self._pool = httpcore2.ConnectionPool(
-            ssl_context=httpx2.create_ssl_context(),
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=_DeadlineBackend(self),
-        )
+        # httpx ignores the environment's proxies once it is given a transport: they are routed here,
+        # through pools over the same backend, so a request through a proxy has the same bounds.
+        backend = _DeadlineBackend(self)
+        direct = httpcore2.ConnectionPool(ssl_context=httpx2.create_ssl_context(), network_backend=backend, **_POOL)
+        proxied = [(URLPattern(key), None if url is None else _proxy_pool(key, url, backend))
+                   for key, url in get_environment_proxies().items()]  # fmt: skip
+        self._pool = _Routes(direct, proxied) if proxied else direct
 
     def start(self, seconds: float, cap: int) -> None:
         """The next request (redirects included) must be complete within `seconds`, its body within `cap` bytes."""
@@ -161,3 +165,51 @@ class _DeadlineStream(httpcore2.NetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         return self.inner.get_extra_info(info)
+
+
+def _proxy_pool(key: str, url: str, backend: httpcore2.NetworkBackend) -> httpcore2.HTTPProxy:
+    """A pool through the HTTP(S) proxy the environment names for `key` (`https://`, `all://`…)."""
+    proxy = httpx2.Proxy(url=url)
+    if proxy.url.scheme not in ("http", "https"):
+        # Never the URL itself: it can hold the proxy's password.
+        raise UsageError(
+            f"the environment names a {proxy.url.scheme} proxy for {key} requests; codex-kit goes through HTTP and "
+            "HTTPS proxies only (set HTTPS_PROXY to one, or leave it and ALL_PROXY unset)"
+        )
+    return httpcore2.HTTPProxy(
+        proxy_url=httpcore2.URL(
+            scheme=proxy.url.raw_scheme, host=proxy.url.raw_host, port=proxy.url.port, target=proxy.url.raw_path
+        ),
+        proxy_auth=proxy.raw_auth,
+        proxy_headers=proxy.headers.raw,
+        ssl_context=httpx2.create_ssl_context(),
+        proxy_ssl_context=proxy.ssl_context,
+        network_backend=backend,
+        **_POOL,
+    )
+
+
+class _Routes:
+    """The pool interface over the direct pool and one per proxy the environment names (HTTPS_PROXY,
+    HTTP_PROXY, ALL_PROXY, with NO_PROXY's hosts direct), chosen for each request as httpx chooses
+    among its mounts: the most specific pattern that matches."""
+
+    def __init__(self, direct: httpcore2.ConnectionPool, proxied: list[tuple[URLPattern, Any]]) -> None:
+        self.direct = direct
+        self.proxied = sorted(proxied, key=lambda route: route[0])
+
+    def handle_request(self, request: httpcore2.Request) -> httpcore2.Response:
+        url = httpx2.URL(scheme=request.url.scheme.decode("ascii"), host=request.url.host.decode("ascii"),
+                         port=request.url.port)  # fmt: skip
+        pool = next((pool for pattern, pool in self.proxied if pattern.matches(url)), None)
+        return (pool or self.direct).handle_request(request)
+
+    def close(self) -> None:
+        for pool in [self.direct, *(pool for _, pool in self.proxied if pool is not None)]:
+            pool.close()
+
+    def __enter__(self) -> _Routes:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
