@@ -35,7 +35,7 @@ _LOCAL_USES = re.compile(r"^\s*(?:-\s*)?uses\s*:\s*[\"']?\./([^\"'\s#]*)", re.IG
 _HOPS = 4  # local actions using local actions: a longer chain (or a loop) is not followed further
 PER_PAGE = 100
 # A discovery's files of one repository: (uses codex-action itself, the local files it uses), None when absent.
-_Read = dict[str, "tuple[bool, list[str]] | None"]
+_Read = dict[str, tuple[bool, list[str]] | None]
 
 
 @dataclass
@@ -218,7 +218,8 @@ def discover(
     A repository GitHub will not show (403, 404) is kept with its problem; an organisation that
     cannot be listed, a spent rate limit or budget, stops the discovery (nothing was fetched yet).
     """
-    etags = dict(etags or {})
+    # `file|` entries were an older codex-kit's summaries of workflow files (`source|` ones replace them): dropped.
+    etags = {key: kept for key, kept in (etags or {}).items() if not key.startswith("file|")}
     spent = 0
     names = list(repos)
     if org:

@@ -16,15 +16,16 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.request import getproxies_environment, proxy_bypass_environment
 
 import httpcore2
 import httpx2
-from httpx2._utils import URLPattern, get_environment_proxies
 
 from kit.errors import UsageError
 
 ACCEPTED_ENCODINGS = "gzip, deflate"  # the ones decoded (and capped) here; no other is asked for
 _POOL = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}  # httpx's defaults
+_SCHEMES = ("http", "https", "all")  # a request's scheme's proxy, else ALL_PROXY's
 
 
 class AnswerRefused(Exception):
@@ -58,9 +59,9 @@ class LimitedTransport(httpx2.HTTPTransport):
         # through pools over the same backend, so a request through a proxy has the same bounds.
         backend = _DeadlineBackend(self)
         direct = httpcore2.ConnectionPool(ssl_context=httpx2.create_ssl_context(), network_backend=backend, **_POOL)
-        proxied = [(URLPattern(key), None if url is None else _proxy_pool(key, url, backend))
-                   for key, url in get_environment_proxies().items()]  # fmt: skip
-        self._pool = _Routes(direct, proxied) if proxied else direct
+        named = getproxies_environment()  # the standard library's reading of HTTP(S)_PROXY, ALL_PROXY, NO_PROXY
+        proxied = {scheme: _proxy_pool(scheme, named[scheme], backend) for scheme in _SCHEMES if named.get(scheme)}
+        self._pool = _Routes(direct, proxied, named.get("no", "")) if proxied else direct
 
     def start(self, seconds: float, cap: int) -> None:
         """The next request (redirects included) must be complete within `seconds`, its body within `cap` bytes."""
@@ -167,14 +168,14 @@ class _DeadlineStream(httpcore2.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
-def _proxy_pool(key: str, url: str, backend: httpcore2.NetworkBackend) -> httpcore2.HTTPProxy:
-    """A pool through the HTTP(S) proxy the environment names for `key` (`https://`, `all://`…)."""
-    proxy = httpx2.Proxy(url=url)
+def _proxy_pool(scheme: str, url: str, backend: httpcore2.NetworkBackend) -> httpcore2.HTTPProxy:
+    """A pool through the HTTP(S) proxy the environment names for `scheme` requests (`all`: any)."""
+    proxy = httpx2.Proxy(url=url if "://" in url else f"http://{url}")
     if proxy.url.scheme not in ("http", "https"):
         # Never the URL itself: it can hold the proxy's password.
         raise UsageError(
-            f"the environment names a {proxy.url.scheme} proxy for {key} requests; codex-kit goes through HTTP and "
-            "HTTPS proxies only (set HTTPS_PROXY to one, or leave it and ALL_PROXY unset)"
+            f"the environment names a {proxy.url.scheme} proxy for {scheme} requests; codex-kit goes through HTTP "
+            "and HTTPS proxies only (set HTTPS_PROXY to one, or leave it and ALL_PROXY unset)"
         )
     return httpcore2.HTTPProxy(
         proxy_url=httpcore2.URL(
@@ -190,22 +191,23 @@ def _proxy_pool(key: str, url: str, backend: httpcore2.NetworkBackend) -> httpco
 
 
 class _Routes:
-    """The pool interface over the direct pool and one per proxy the environment names (HTTPS_PROXY,
-    HTTP_PROXY, ALL_PROXY, with NO_PROXY's hosts direct), chosen for each request as httpx chooses
-    among its mounts: the most specific pattern that matches."""
+    """The pool interface over the direct pool and one per proxy the environment names: a request goes
+    through its scheme's proxy (else ALL_PROXY's), or directly to a host NO_PROXY names, as the standard
+    library (and so requests and curl-like tools) decides it."""
 
-    def __init__(self, direct: httpcore2.ConnectionPool, proxied: list[tuple[URLPattern, Any]]) -> None:
-        self.direct = direct
-        self.proxied = sorted(proxied, key=lambda route: route[0])
+    def __init__(
+        self, direct: httpcore2.ConnectionPool, proxied: dict[str, httpcore2.HTTPProxy], no_proxy: str
+    ) -> None:
+        self.direct, self.proxied, self.no_proxy = direct, proxied, {"no": no_proxy}
 
     def handle_request(self, request: httpcore2.Request) -> httpcore2.Response:
-        url = httpx2.URL(scheme=request.url.scheme.decode("ascii"), host=request.url.host.decode("ascii"),
-                         port=request.url.port)  # fmt: skip
-        pool = next((pool for pattern, pool in self.proxied if pattern.matches(url)), None)
-        return (pool or self.direct).handle_request(request)
+        pool = self.proxied.get(request.url.scheme.decode("ascii")) or self.proxied.get("all")
+        if pool is None or proxy_bypass_environment(request.url.host.decode("ascii"), self.no_proxy):
+            pool = self.direct
+        return pool.handle_request(request)
 
     def close(self) -> None:
-        for pool in [self.direct, *(pool for _, pool in self.proxied if pool is not None)]:
+        for pool in [self.direct, *self.proxied.values()]:
             pool.close()
 
     def __enter__(self) -> _Routes:

@@ -60,7 +60,8 @@ def test_codex_through_a_local_action_or_a_reusable_workflow_is_found() -> None:
         first = discover(list(layouts), api_url=fake.url)
         asked = [r.path for r in fake.requests]
         before = fake.counted()
-        again = discover(list(layouts), api_url=fake.url, etags=first.etags)
+        older = {"file|acme/plain|.github/workflows/ci.yml": ['"x"', False]}  # what an older codex-kit kept
+        again = discover(list(layouts), api_url=fake.url, etags={**first.etags, **older})
         second = fake.counted() - before
     found = {f.repo: f.workflows for f in first.repos}
     assert found == {
@@ -74,6 +75,7 @@ def test_codex_through_a_local_action_or_a_reusable_workflow_is_found() -> None:
     assert not any("elsewhere" in path for path in asked)
     # Unchanged files answer 304 the second time, with what they said kept: the same finding, at no cost.
     assert {f.repo: f.workflows for f in again.repos} == found
+    assert not [key for key in again.etags if key.startswith("file|")]  # an older summary is not carried on
     # A file that is not there has no ETag to ask with again: composite's action.yml and plain's two "gone" files.
     missing = [p for p in asked if p.endswith(("/review/action.yml", "/gone/action.yml", "/gone/action.yaml"))]
     assert len(missing) == 3 and second == 3, (second, asked)
